@@ -1,0 +1,3 @@
+export * from './options/event-bus.options';
+export * from './errors/invalid-options.error';
+export * from './transports/transport.port';

@@ -1,0 +1,118 @@
+import { InvalidOptionsError } from '../errors/invalid-options.error';
+import type {
+  KafkaTransportOptions,
+  ResolvedKafkaOptions,
+} from '../transports/kafka/kafka-transport.options';
+import { resolveKafkaOptions } from '../transports/kafka/kafka-transport.options';
+import type { NatsTransportOptions, ResolvedNatsOptions } from '../transports/nats/nats-transport.options';
+import { resolveNatsOptions } from '../transports/nats/nats-transport.options';
+import type { TransportName } from '../transports/transport.port';
+import { check } from './option-checks';
+
+/** Dispatcher limits. */
+export interface DispatcherOptions {
+  /** Handlers running at once, across all aggregates. Default `256`. */
+  maxConcurrency?: number;
+  /** Messages held in memory (running, waiting or retrying); intake pauses at this limit. Default `10000`. */
+  maxBuffered?: number;
+  /** An attempt that runs longer fails like a thrown error and `ctx.signal` is aborted (ms). Default `30000`. */
+  handlerTimeoutMs?: number;
+  /** `close()` waits this long for running handlers before it releases what is left (ms). Default `10000`. */
+  shutdownTimeoutMs?: number;
+}
+
+/** In-process retry of failed domain events (only the failing aggregate waits). */
+export interface RetryOptions {
+  /** Attempts before a domain event is dead-lettered, the first included. Default `5`. */
+  maxAttempts?: number;
+  /** Delay before the second attempt (ms). Default `200`. */
+  initialDelayMs?: number;
+  /** Upper bound of any delay (ms). Default `30000`. */
+  maxDelayMs?: number;
+  /** Growth factor per attempt. Default `2`. */
+  multiplier?: number;
+  /** Random spread: each delay is multiplied by a factor in [1 - jitter, 1 + jitter]. Default `0.2`. */
+  jitter?: number;
+}
+
+/** Dead-letter destinations: `<topic><suffix>`. `false` turns dead-lettering off (raw messages are dropped). */
+export interface DeadLetterOptions {
+  /** Default `'.dlq'`: `orders` -> `orders.dlq`. */
+  suffix?: string;
+}
+
+/** Memory transport options. */
+export interface MemoryTransportOptions {
+  /** Name of the in-process broker; servers and publishers with the same name share topics. Default `'default'`. */
+  broker?: string;
+  /** Consumer group of this server. Default `'default'`. */
+  group?: string;
+}
+
+/** `EventBusModule.forRoot(options)`. Every field is optional; defaults are listed per field. */
+export interface EventBusModuleOptions {
+  /** Default `'memory'` (embedded, in-process). */
+  transport?: TransportName;
+  kafka?: KafkaTransportOptions;
+  nats?: NatsTransportOptions;
+  memory?: MemoryTransportOptions;
+  dispatcher?: DispatcherOptions;
+  retry?: RetryOptions;
+  deadLetter?: DeadLetterOptions | false;
+}
+
+export interface ResolvedEventBusOptions {
+  transport: TransportName;
+  kafka?: ResolvedKafkaOptions;
+  nats?: ResolvedNatsOptions;
+  memory: Required<MemoryTransportOptions>;
+  dispatcher: Required<DispatcherOptions>;
+  retry: Required<RetryOptions>;
+  /** Undefined when dead-lettering is off. */
+  deadLetterSuffix: string | undefined;
+}
+
+/** Applies defaults and validates; throws `InvalidOptionsError` naming the option and what is allowed. */
+export function resolveEventBusOptions(options: EventBusModuleOptions = {}): ResolvedEventBusOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionsError('(options)', 'an object', options);
+  }
+  const transport = check.oneOf('transport', options.transport ?? 'memory', ['memory', 'kafka', 'nats']);
+  const d = options.dispatcher ?? {};
+  const r = options.retry ?? {};
+  const retry = {
+    maxAttempts: check.integer('retry.maxAttempts', r.maxAttempts ?? 5, 1, 1_000),
+    initialDelayMs: check.integer('retry.initialDelayMs', r.initialDelayMs ?? 200, 0),
+    maxDelayMs: check.integer('retry.maxDelayMs', r.maxDelayMs ?? 30_000, 0),
+    multiplier: check.number('retry.multiplier', r.multiplier ?? 2, 1, 100),
+    jitter: check.number('retry.jitter', r.jitter ?? 0.2, 0, 1),
+  };
+  if (retry.maxDelayMs < retry.initialDelayMs) {
+    throw new InvalidOptionsError(
+      'retry.maxDelayMs',
+      `>= retry.initialDelayMs (${retry.initialDelayMs})`,
+      retry.maxDelayMs,
+    );
+  }
+  let deadLetterSuffix: string | undefined;
+  if (options.deadLetter !== false) {
+    deadLetterSuffix = check.nonEmptyString('deadLetter.suffix', options.deadLetter?.suffix ?? '.dlq');
+  }
+  return {
+    transport,
+    kafka: transport === 'kafka' ? resolveKafkaOptions(options.kafka) : undefined,
+    nats: transport === 'nats' ? resolveNatsOptions(options.nats) : undefined,
+    memory: {
+      broker: check.nonEmptyString('memory.broker', options.memory?.broker ?? 'default'),
+      group: check.nonEmptyString('memory.group', options.memory?.group ?? 'default'),
+    },
+    dispatcher: {
+      maxConcurrency: check.integer('dispatcher.maxConcurrency', d.maxConcurrency ?? 256, 1, 1_000_000),
+      maxBuffered: check.integer('dispatcher.maxBuffered', d.maxBuffered ?? 10_000, 1, 10_000_000),
+      handlerTimeoutMs: check.integer('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1),
+      shutdownTimeoutMs: check.integer('dispatcher.shutdownTimeoutMs', d.shutdownTimeoutMs ?? 10_000, 0),
+    },
+    retry,
+    deadLetterSuffix,
+  };
+}

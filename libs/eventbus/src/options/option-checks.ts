@@ -1,0 +1,39 @@
+import { InvalidOptionsError } from '../errors/invalid-options.error';
+
+/** Small validators used by every options `validate` step; each throws `InvalidOptionsError`. */
+export const check = {
+  integer(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidOptionsError(option, `an integer from ${min} to ${max}`, value);
+    }
+    return value;
+  },
+  number(option: string, value: number, min: number, max = Number.MAX_VALUE): number {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+      throw new InvalidOptionsError(option, `a number from ${min} to ${max}`, value);
+    }
+    return value;
+  },
+  oneOf<T extends string>(option: string, value: T, allowed: readonly T[]): T {
+    if (!allowed.includes(value)) {
+      throw new InvalidOptionsError(option, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+    }
+    return value;
+  },
+  nonEmptyString(option: string, value: string): string {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new InvalidOptionsError(option, 'a non-empty string', value);
+    }
+    return value;
+  },
+  boolean(option: string, value: boolean): boolean {
+    if (typeof value !== 'boolean') throw new InvalidOptionsError(option, 'true or false', value);
+    return value;
+  },
+  stringList(option: string, value: readonly string[]): string[] {
+    if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v === '')) {
+      throw new InvalidOptionsError(option, 'a non-empty array of non-empty strings', value);
+    }
+    return [...value];
+  },
+};

@@ -1,0 +1,49 @@
+import type { KafkaConfig } from 'kafkajs';
+import { check } from '../../options/option-checks';
+
+/** Options of the Kafka adapter (`EventBusModule.forRoot({ transport: 'kafka', kafka: { ... } })`). */
+export interface KafkaTransportOptions {
+  /** Bootstrap brokers. Required. Example: `['localhost:9092']`. */
+  brokers: string[];
+  /** Client id sent to the broker. Default `'eventbus'`. */
+  clientId?: string;
+  /** Consumer group id: instances with the same group share the partitions. Default: `clientId`. */
+  groupId?: string;
+  /** Create missing topics (and their dead-letter topics) on connect and before publishing. Default `true`. */
+  createTopics?: boolean;
+  /** Partitions of topics this library creates. Default `3`. */
+  numPartitions?: number;
+  /** Replication factor of topics this library creates. Default `1`. */
+  replicationFactor?: number;
+  /** Where a new group starts: `true` reads topics from the beginning. Default `true`. */
+  fromBeginning?: boolean;
+  /** Consumer session timeout (ms). Default `30000`. */
+  sessionTimeout?: number;
+  /** Consumer heartbeat interval (ms); heartbeats are also sent while handlers run. Default `3000`. */
+  heartbeatInterval?: number;
+  /** How often settled offsets are committed (ms); also committed on rebalance and close. Default `1000`. */
+  commitIntervalMs?: number;
+  /** Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above. */
+  client?: Partial<KafkaConfig>;
+}
+
+export type ResolvedKafkaOptions = Required<Omit<KafkaTransportOptions, 'client'>> &
+  Pick<KafkaTransportOptions, 'client'>;
+
+export function resolveKafkaOptions(options: KafkaTransportOptions | undefined): ResolvedKafkaOptions {
+  const o = options ?? ({} as KafkaTransportOptions);
+  const clientId = check.nonEmptyString('kafka.clientId', o.clientId ?? 'eventbus');
+  return {
+    brokers: check.stringList('kafka.brokers', o.brokers),
+    clientId,
+    groupId: check.nonEmptyString('kafka.groupId', o.groupId ?? clientId),
+    createTopics: check.boolean('kafka.createTopics', o.createTopics ?? true),
+    numPartitions: check.integer('kafka.numPartitions', o.numPartitions ?? 3, 1, 10_000),
+    replicationFactor: check.integer('kafka.replicationFactor', o.replicationFactor ?? 1, 1, 100),
+    fromBeginning: check.boolean('kafka.fromBeginning', o.fromBeginning ?? true),
+    sessionTimeout: check.integer('kafka.sessionTimeout', o.sessionTimeout ?? 30_000, 1_000),
+    heartbeatInterval: check.integer('kafka.heartbeatInterval', o.heartbeatInterval ?? 3_000, 100),
+    commitIntervalMs: check.integer('kafka.commitIntervalMs', o.commitIntervalMs ?? 1_000, 10),
+    client: o.client,
+  };
+}

@@ -1,0 +1,38 @@
+import { check } from '../../options/option-checks';
+
+/** Options of the NATS JetStream adapter (`EventBusModule.forRoot({ transport: 'nats', nats: { ... } })`). */
+export interface NatsTransportOptions {
+  /** nats-server address(es). Default `'nats://localhost:4222'`. */
+  servers?: string | string[];
+  /** JetStream stream holding the subjects this service publishes and consumes. Default `'EVENTS'`. */
+  stream?: string;
+  /** Durable consumer name prefix: one durable pull consumer per subscribed subject. Default `'eventbus'`. */
+  durable?: string;
+  /** Create the stream and consumers, and add missing subjects to the stream. Default `true`. */
+  provision?: boolean;
+  /** Stream storage when provisioned. Default `'file'`. */
+  storage?: 'file' | 'memory';
+  /** Stream retention when provisioned. Default `'limits'`. */
+  retention?: 'limits' | 'interest' | 'workqueue';
+  /** Consumer `ack_wait` (ms): unacked messages are redelivered after it; kept alive with `working()`. Default `30000`. */
+  ackWaitMs?: number;
+  /** Consumer `max_deliver`: broker deliveries before JetStream gives up (-1 = unlimited). Default `-1`. */
+  maxDeliver?: number;
+}
+
+export type ResolvedNatsOptions = Required<NatsTransportOptions> & { servers: string[] };
+
+export function resolveNatsOptions(options: NatsTransportOptions | undefined): ResolvedNatsOptions {
+  const o = options ?? {};
+  const servers = typeof o.servers === 'string' ? [o.servers] : (o.servers ?? ['nats://localhost:4222']);
+  return {
+    servers: check.stringList('nats.servers', servers),
+    stream: check.nonEmptyString('nats.stream', o.stream ?? 'EVENTS'),
+    durable: check.nonEmptyString('nats.durable', o.durable ?? 'eventbus'),
+    provision: check.boolean('nats.provision', o.provision ?? true),
+    storage: check.oneOf('nats.storage', o.storage ?? 'file', ['file', 'memory']),
+    retention: check.oneOf('nats.retention', o.retention ?? 'limits', ['limits', 'interest', 'workqueue']),
+    ackWaitMs: check.integer('nats.ackWaitMs', o.ackWaitMs ?? 30_000, 1_000),
+    maxDeliver: check.integer('nats.maxDeliver', o.maxDeliver ?? -1, -1),
+  };
+}

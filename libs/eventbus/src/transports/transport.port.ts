@@ -1,0 +1,90 @@
+/**
+ * The transport port: the one interface between the transport-agnostic core (dispatcher, Nest layer)
+ * and the broker adapters (memory, Kafka, NATS JetStream). Adapters know nothing about Nest.
+ */
+
+/** Which adapter carries the messages. `memory` is the embedded default. */
+export type TransportName = 'memory' | 'kafka' | 'nats';
+
+/**
+ * How a subscription's messages are delivered and settled:
+ * - `domain-event`: at-least-once, strict order per aggregate; a message is acknowledged only once it settled.
+ * - `raw`: at-most-once; a failed message is acknowledged and dropped.
+ */
+export type DeliverySemantics = 'domain-event' | 'raw';
+
+/** One topic (Kafka topic, JetStream subject, memory topic) a server consumes. */
+export interface SubscriptionSpec {
+  readonly topic: string;
+  readonly semantics: DeliverySemantics;
+}
+
+/** A message to write. Headers are plain strings; keys are the named constants of `envelope-headers.ts`. */
+export interface OutboundMessage {
+  /** Ordering key: the aggregate id for domain events (Kafka message key), optional for raw messages. */
+  readonly key?: string;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /** De-duplication id (JetStream `Nats-Msg-Id`); the envelope id for domain events. */
+  readonly id?: string;
+}
+
+/** Why and after how many attempts a message is dead-lettered; adapters write it as DLQ headers. */
+export interface DeadLetterInfo {
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+/**
+ * One delivered message as an adapter hands it to the core. The core settles it exactly once with
+ * `ack`, `deadLetter` or `release`; the adapter owns what that means on its broker.
+ */
+export interface InboundMessage {
+  readonly topic: string;
+  /** Broker-level key: the Kafka message key or the ordering key header; undefined when there is none. */
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Position in its ordered log (Kafka offset, JetStream stream sequence, memory sequence). Messages of
+   * one aggregate are handled in ascending sequence, also when the broker redelivers.
+   */
+  readonly sequence: number;
+  /** 1-based count of broker deliveries of this message (1 where the broker does not tell). */
+  readonly deliveryCount: number;
+  /** Kafka partition, when there is one. */
+  readonly partition?: number;
+  /** The broker's own message object, for experts (kafkajs `KafkaMessage`, nats.js `JsMsg`, memory record). */
+  readonly raw: unknown;
+  /** Handled (or deliberately skipped): the broker may forget it (Kafka: the watermark may pass it). */
+  ack(): Promise<void>;
+  /**
+   * Writes it to the dead-letter destination `<topic><suffix>`, waits for the broker's confirmation, then
+   * acknowledges it (JetStream: `term()`). Rejects when the dead-letter write failed; the message is then
+   * still unsettled and may be dead-lettered again or released.
+   */
+  deadLetter(info: DeadLetterInfo): Promise<void>;
+  /** Not handled and not acknowledged: the broker delivers it again later (shutdown, lost ownership). */
+  release(): void;
+}
+
+/** Receives every delivered message; must not throw. */
+export type DeliverFn = (message: InboundMessage) => void;
+
+export interface Transport {
+  readonly name: TransportName;
+  /** Connects and provisions what the options ask for (topics, streams). */
+  connect(): Promise<void>;
+  /** Writes one message and resolves once the broker confirmed it (Kafka acks=all, JetStream PubAck). */
+  publish(topic: string, message: OutboundMessage): Promise<void>;
+  /** Starts consuming the given topics as one consumer group (Kafka group, JetStream durable). */
+  consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void>;
+  /** Backpressure: the core's buffer is full; stop fetching (Kafka pause, JetStream stop pulling). */
+  pause(): void;
+  /** The buffer has room again. */
+  resume(): void;
+  /** Stops intake: no delivery after it resolves. Unsettled messages may still be settled. */
+  stopConsuming(): Promise<void>;
+  /** Commits what settled, releases what did not, and disconnects. Idempotent. */
+  close(): Promise<void>;
+}

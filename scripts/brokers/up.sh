@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Brings up the real brokers the tests use, when they are not already serving (idempotent):
+#   Kafka 3.9.x (KRaft, one node) on 127.0.0.1:9092, run with the machine's Java from Maven Central jars;
+#   nats-server with JetStream on 127.0.0.1:4222 (the running one, else the installed binary).
+# Waits until each really serves, logs under .brokers/, prints how long it took.
+# Exits non-zero with what is missing and how to get it when a broker cannot be started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+STATE=$ROOT/.brokers
+mkdir -p "$STATE"
+started=$(date +%s%N)
+elapsed() { echo "$(( ($(date +%s%N) - started) / 1000000 )) ms"; }
+fail() { echo "brokers:up: $*" >&2; exit 1; }
+
+up_kafka() {
+  if node scripts/brokers/check-kafka.mjs 8000; then
+    echo "kafka: already serving on ${EVENTBUS_KAFKA_BROKERS:-127.0.0.1:9092} ($(elapsed))"
+    return
+  fi
+  command -v java >/dev/null || fail "kafka: Java 17+ is required (apt-get install openjdk-17-jre-headless), or run Kafka yourself and set EVENTBUS_KAFKA_BROKERS"
+  local dir=$STATE/kafka
+  mkdir -p "$dir"
+  if [ ! -f "$dir/libs/.complete" ]; then
+    command -v mvn >/dev/null || fail "kafka: Maven is required to fetch the Kafka jars (apt-get install maven)"
+    echo "kafka: resolving Apache Kafka jars from Maven Central..."
+    rm -rf "$dir/libs"
+    mvn -q -B -f scripts/brokers/pom.xml dependency:copy-dependencies \
+      -DoutputDirectory="$dir/libs" -DincludeScope=runtime >"$dir/maven.log" 2>&1 \
+      || fail "kafka: Maven could not resolve the jars, see $dir/maven.log"
+    touch "$dir/libs/.complete"
+  fi
+  if [ -f "$dir/kafka.pid" ] && kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null; then
+    echo "kafka: process $(cat "$dir/kafka.pid") is running but not serving yet; waiting"
+  else
+    local data
+    data=$(mktemp -d "${TMPDIR:-/tmp}/eventbus-kafka-XXXXXX")
+    sed "s#@DATA_DIR@#$data#" scripts/brokers/kafka-server.properties >"$dir/server.properties"
+    local cp="$dir/libs/*"
+    local cluster_id
+    cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java -cp "$cp" -Dlog4j.configuration="file:$ROOT/scripts/brokers/kafka-log4j.properties" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+      || fail "kafka: storage format failed, see $dir/format.log"
+    echo "kafka: starting broker (data in $data, log in $dir/kafka.log)"
+    KAFKA_LOG_DIR=$dir nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dlog4j.configuration="file:$ROOT/scripts/brokers/kafka-log4j.properties" -Dkafka.logs.dir="$dir" \
+      -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
+    echo $! >"$dir/kafka.pid"
+  fi
+  for _ in $(seq 1 60); do
+    if node scripts/brokers/check-kafka.mjs 10000; then
+      echo "kafka: serving on 127.0.0.1:9092 ($(elapsed))"
+      return
+    fi
+    kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null || fail "kafka: the broker exited, see $dir/kafka.log"
+    sleep 1
+  done
+  fail "kafka: not serving after 60 attempts, see $dir/kafka.log"
+}
+
+up_nats() {
+  if node scripts/brokers/check-nats.mjs; then
+    echo "nats: JetStream already serving on ${EVENTBUS_NATS_SERVERS:-nats://127.0.0.1:4222} ($(elapsed))"
+    return
+  fi
+  if ! command -v nats-server >/dev/null && [ ! -x /usr/sbin/nats-server ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "nats: installing the nats-server Debian package..."
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server) >"$STATE/nats-install.log" 2>&1 \
+        || fail "nats: apt-get install nats-server failed, see $STATE/nats-install.log"
+    else
+      fail "nats: nats-server is not installed (apt-get install nats-server, or run it with -js and set EVENTBUS_NATS_SERVERS)"
+    fi
+  fi
+  local bin
+  bin=$(command -v nats-server || echo /usr/sbin/nats-server)
+  local dir=$STATE/nats
+  mkdir -p "$dir/data"
+  echo "nats: starting $bin -js (log in $dir/nats.log)"
+  nohup "$bin" -a 127.0.0.1 -p 4222 -js -sd "$dir/data" -l "$dir/nats.log" >/dev/null 2>&1 &
+  echo $! >"$dir/nats.pid"
+  for _ in $(seq 1 50); do
+    if node scripts/brokers/check-nats.mjs; then
+      echo "nats: serving on 127.0.0.1:4222 ($(elapsed))"
+      return
+    fi
+    sleep 0.2
+  done
+  fail "nats: not serving, see $dir/nats.log"
+}
+
+case "${1:-all}" in
+  kafka) up_kafka ;;
+  nats) up_nats ;;
+  all) up_nats; up_kafka ;;
+  *) fail "usage: up.sh [kafka|nats|all]" ;;
+esac
+echo "brokers:up: done in $(elapsed)"

@@ -1,0 +1,33 @@
+import swc from 'unplugin-swc';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const alias = { '@app/eventbus': fileURLToPath(new URL('./libs/eventbus/src/index.ts', import.meta.url)) };
+// SWC compiles TypeScript with decorator metadata, which Nest's dependency injection needs.
+const plugins = [swc.vite({ module: { type: 'es6' } })];
+
+export default defineConfig({
+  plugins,
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        plugins,
+        resolve: { alias },
+        test: { name: 'unit', include: ['libs/**/*.spec.ts', 'bench/**/*.spec.ts'], testTimeout: 30_000 },
+      },
+      {
+        plugins,
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e-spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Broker tests share one Kafka and one NATS server on a 2-core machine: one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
