@@ -1,0 +1,11 @@
+/** Thrown by a handler: skip this message. It is acknowledged, logged and counted as discarded. */
+export class DiscardError extends Error {
+  override readonly name = 'DiscardError';
+
+  constructor(
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(reason, { cause: options.cause });
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Thrown by a handler: the failure is transient. A domain event is retried (in process, only its aggregate
+ * waits) after `delayMs`, or after the retry policy's backoff when unset; it counts toward `retry.maxAttempts`.
+ * A raw message is dropped (at-most-once).
+ */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+  readonly delayMs: number | undefined;
+
+  constructor(message: string, options: { delayMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.delayMs = options.delayMs;
+  }
+}

@@ -1,0 +1,35 @@
+/** What happens to a message after one handling attempt. */
+export type AckDecisionKind = 'ack' | 'retry' | 'dead-letter' | 'discard';
+
+/**
+ * The outcome of one attempt, as a value. Handlers and exception filters may return it (or throw it,
+ * e.g. `throwError(() => AckDecision.retry({ delayMs: 5000 }))`) to choose the settlement explicitly:
+ * - `ack()`: handled; acknowledge.
+ * - `retry({ delayMs? })`: domain event: try again after the delay (backoff when unset), counting toward
+ *   `retry.maxAttempts`, then dead-letter; raw message: drop.
+ * - `deadLetter(reason)`: write to the dead-letter destination now, then acknowledge.
+ * - `discard(reason)`: acknowledge without handling (logged and counted).
+ */
+export class AckDecision {
+  private constructor(
+    readonly kind: AckDecisionKind,
+    readonly reason?: string,
+    readonly delayMs?: number,
+  ) {}
+
+  static ack(): AckDecision {
+    return new AckDecision('ack');
+  }
+
+  static retry(options: { delayMs?: number; reason?: string } = {}): AckDecision {
+    return new AckDecision('retry', options.reason ?? 'retry requested', options.delayMs);
+  }
+
+  static deadLetter(reason: string): AckDecision {
+    return new AckDecision('dead-letter', reason);
+  }
+
+  static discard(reason: string): AckDecision {
+    return new AckDecision('discard', reason);
+  }
+}

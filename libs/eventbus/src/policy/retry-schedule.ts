@@ -1,0 +1,19 @@
+import type { RetryOptions } from '../options/event-bus.options';
+
+/**
+ * Exponential backoff with jitter: the delay before attempt `n + 1` after attempt `n` failed is
+ * `min(maxDelayMs, initialDelayMs * multiplier^(n - 1))`, multiplied by a random factor in
+ * `[1 - jitter, 1 + jitter]` and capped at `maxDelayMs` again.
+ */
+export function retryDelayMs(
+  failedAttempt: number,
+  retry: Required<RetryOptions>,
+  random = Math.random,
+): number {
+  const base = Math.min(
+    retry.maxDelayMs,
+    retry.initialDelayMs * retry.multiplier ** Math.max(0, failedAttempt - 1),
+  );
+  const spread = 1 + retry.jitter * (2 * random() - 1);
+  return Math.max(0, Math.min(retry.maxDelayMs, Math.round(base * spread)));
+}
