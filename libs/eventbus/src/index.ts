@@ -1,3 +1,38 @@
+// Nest layer
+export { EventBusModule } from './nest/event-bus.module';
+export { EVENT_BUS_ASYNC_OPTIONS_TYPE, EVENT_BUS_OPTIONS_TYPE } from './nest/event-bus.module-definition';
+export { EventBusServer, type EventBusServerEvents, type EventBusStatus } from './nest/event-bus.server';
+export { EventBus, type PublishOptions } from './nest/event-bus.publisher';
+export { EventBusClient } from './nest/event-bus.client';
+export { EventBusContext } from './nest/event-bus.context';
+export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decorator';
+export { EventBusExceptionFilter } from './nest/event-bus-exception.filter';
+export { EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT, DOMAIN_EVENT_EXTRA } from './nest/event-bus.constants';
+// Envelope and codecs
+export * from './envelope/domain-event-envelope';
+export { EnvelopeHeaders } from './envelope/envelope-headers';
+export { encodeEnvelope, decodeEnvelope } from './envelope/envelope-codec';
+export { encodeRaw, decodeRaw } from './envelope/raw-message-codec';
+// Policies and errors
+export { AckDecision, type AckDecisionKind } from './policy/ack-decision';
+export { RetryableError } from './errors/retryable.error';
+export { DeadLetterError } from './errors/dead-letter.error';
+export { DiscardError } from './errors/discard.error';
+export { HandlerTimeoutError } from './errors/handler-timeout.error';
+export { InvalidOptionsError } from './errors/invalid-options.error';
+export { EnvelopeDecodeError } from './errors/envelope-decode.error';
+export { MessageDecodeError } from './errors/message-decode.error';
+export { MessageEncodeError } from './errors/message-encode.error';
+export { InvalidDomainEventError } from './errors/invalid-domain-event.error';
+// Options, dispatcher events, transport port
 export * from './options/event-bus.options';
-export * from './errors/invalid-options.error';
-export * from './transports/transport.port';
+export type { KafkaTransportOptions } from './transports/kafka/kafka-transport.options';
+export type { NatsTransportOptions } from './transports/nats/nats-transport.options';
+export type {
+  DispatcherCounters,
+  DispatcherEvent,
+  DispatcherEventType,
+} from './dispatcher/dispatcher-events';
+export { DeadLetterHeaders } from './transports/dead-letter-headers';
+export type * from './transports/transport.port';
+export { MemoryBroker } from './transports/memory/memory-broker';

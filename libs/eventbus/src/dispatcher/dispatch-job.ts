@@ -18,6 +18,8 @@ export interface DispatchJob {
    * undefined: no ordering, the job runs as soon as a slot is free.
    */
   readonly orderingKey: string | undefined;
+  /** Attempts before a failing domain event is dead-lettered; default: the dispatcher's `retry.maxAttempts`. */
+  readonly maxAttempts?: number;
   /** Runs one attempt. A rejection is treated like a thrown handler error. */
   readonly run: (context: AttemptContext) => Promise<AckDecision>;
 }

@@ -218,7 +218,7 @@ export class Dispatcher {
       case 'retry': {
         if (raw) return this.acknowledge(mailbox, entry, 'dropped', decision.reason);
         const reason = decision.reason ?? 'failed';
-        if (entry.attempt >= this.settings.retry.maxAttempts) {
+        if (entry.attempt >= (job.maxAttempts ?? this.settings.retry.maxAttempts)) {
           return this.deadLetter(mailbox, entry, `${reason} (after ${entry.attempt} attempts)`);
         }
         if (this.closing) {

@@ -1,0 +1,20 @@
+import { EventPattern } from '@nestjs/microservices';
+import { DOMAIN_EVENT_EXTRA, EVENT_BUS_TRANSPORT } from './event-bus.constants';
+
+/** Per-handler settings of `@DomainEvent`. */
+export interface DomainEventOptions {
+  /** Overrides `retry.maxAttempts` for this topic's events. */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Subscribes the method to the domain events of `topic` (a Kafka topic, a JetStream subject, a memory
+ * topic) with envelope semantics: the payload is a `DomainEventEnvelope<T>`, delivery is at-least-once, and
+ * the events of one aggregate are handled one after another in publish order.
+ *
+ * It is `@EventPattern(topic, EVENT_BUS_TRANSPORT, { 'eventbus:domainEvent': options })`, so guards, pipes,
+ * interceptors and exception filters apply as to any Nest event handler.
+ */
+export function DomainEvent(topic: string, options: DomainEventOptions = {}) {
+  return EventPattern(topic, EVENT_BUS_TRANSPORT, { [DOMAIN_EVENT_EXTRA]: options });
+}

@@ -1,0 +1,53 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { InboundMessage, TransportName } from '../transports/transport.port';
+
+type EventBusContextArgs = [
+  message: InboundMessage,
+  attempt: number,
+  signal: AbortSignal,
+  transport: TransportName,
+  aggregateId: string | undefined,
+];
+
+/** What `@Ctx()` gives a handler of `EventBusServer`. */
+export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
+  /** The topic (Kafka topic, JetStream subject) the message came from. */
+  getTopic(): string {
+    return this.args[0].topic;
+  }
+
+  /** 1-based delivery attempt, counting broker redeliveries and in-process retries. */
+  getAttempt(): number {
+    return this.args[1];
+  }
+
+  /** The aggregate id of a domain event; the message key of a raw message (undefined when it has none). */
+  getAggregateId(): string | undefined {
+    return this.args[4];
+  }
+
+  /** The message headers (envelope fields travel as `ce_*` headers). */
+  getHeaders(): Readonly<Record<string, string>> {
+    return this.args[0].headers;
+  }
+
+  /** `'memory'`, `'kafka'` or `'nats'`. */
+  getTransport(): TransportName {
+    return this.args[3];
+  }
+
+  /** Aborted when the attempt exceeds `handlerTimeoutMs` or the server shuts down; pass it to your I/O. */
+  get signal(): AbortSignal {
+    return this.args[2];
+  }
+
+  /** The broker's own message (kafkajs `KafkaMessage`, nats.js `JsMsg`, memory record), for experts. */
+  getMessage<T = unknown>(): T {
+    return this.args[0].raw as T;
+  }
+
+  /** Kafka partition, JetStream stream sequence / Kafka offset of the message. */
+  getPosition(): { partition?: number; sequence: number } {
+    return { partition: this.args[0].partition, sequence: this.args[0].sequence };
+  }
+}

@@ -1,0 +1,175 @@
+import type { OutboundMessage } from '../transport.port';
+
+/** A message as the memory broker stores it. */
+export interface MemoryRecord {
+  readonly sequence: number;
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Consumer groups that have not acknowledged it yet; the record is dropped at 0. */
+  pendingGroups: number;
+}
+
+/** Where a group's records go: the active member of the group. */
+export interface MemoryMember {
+  paused: boolean;
+  deliver(record: MemoryRecord, deliveryCount: number): void;
+}
+
+/**
+ * One consumer group's position in a topic: the next new record, the released records to deliver again
+ * (lowest sequence first), the delivered but unsettled ones, and how often each was delivered.
+ * One member receives at a time; other members of the group wait and take over when it leaves.
+ */
+class MemoryGroup {
+  cursor: number;
+  readonly redeliveries: number[] = [];
+  readonly unsettled = new Set<number>();
+  readonly deliveryCounts = new Map<number, number>();
+  readonly members: MemoryMember[] = [];
+
+  constructor(cursor: number) {
+    this.cursor = cursor;
+  }
+}
+
+/** One append-only topic with its consumer groups. */
+class MemoryTopic {
+  readonly records = new Map<number, MemoryRecord>();
+  readonly groups = new Map<string, MemoryGroup>();
+  nextSequence = 1;
+  private pumpScheduled = false;
+
+  constructor(readonly name: string) {}
+
+  append(message: OutboundMessage): void {
+    const record: MemoryRecord = {
+      sequence: this.nextSequence++,
+      key: message.key,
+      value: message.value,
+      headers: { ...message.headers },
+      pendingGroups: this.groups.size,
+    };
+    this.records.set(record.sequence, record);
+    this.schedulePump();
+  }
+
+  group(name: string): MemoryGroup {
+    let group = this.groups.get(name);
+    if (!group) {
+      // A new group starts at the oldest retained record, which it now also has to acknowledge.
+      const first = this.records.size > 0 ? this.records.keys().next().value! : this.nextSequence;
+      group = new MemoryGroup(first);
+      for (const record of this.records.values()) record.pendingGroups++;
+      this.groups.set(name, group);
+    }
+    return group;
+  }
+
+  settle(groupName: string, sequence: number): void {
+    const group = this.groups.get(groupName)!;
+    if (!group.unsettled.delete(sequence)) return;
+    group.deliveryCounts.delete(sequence);
+    const record = this.records.get(sequence);
+    if (record && --record.pendingGroups <= 0) this.records.delete(sequence);
+  }
+
+  release(groupName: string, sequence: number): void {
+    const group = this.groups.get(groupName)!;
+    if (!group.unsettled.delete(sequence)) return;
+    const at = group.redeliveries.findIndex((s) => s > sequence);
+    group.redeliveries.splice(at < 0 ? group.redeliveries.length : at, 0, sequence);
+    this.schedulePump();
+  }
+
+  schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      for (const group of this.groups.values()) this.pump(group);
+    });
+  }
+
+  /** Delivers to the group's active member until it pauses; yields every 1,000 records. */
+  private pump(group: MemoryGroup): void {
+    const member = group.members[0];
+    let budget = 1_000;
+    while (member && !member.paused && budget-- > 0) {
+      let sequence: number;
+      if (group.redeliveries.length > 0) sequence = group.redeliveries.shift()!;
+      else if (group.cursor < this.nextSequence) sequence = group.cursor++;
+      else return;
+      const record = this.records.get(sequence);
+      if (!record) continue;
+      const count = (group.deliveryCounts.get(sequence) ?? 0) + 1;
+      group.deliveryCounts.set(sequence, count);
+      group.unsettled.add(sequence);
+      member.deliver(record, count);
+    }
+    if (member && !member.paused) this.schedulePump();
+  }
+}
+
+/**
+ * The embedded in-process broker behind the memory transport: named instances shared by every server and
+ * publisher of the process that use the same name, so that unsettled messages survive a server's close and
+ * are delivered again when a server of the same group consumes the topic again.
+ */
+export class MemoryBroker {
+  private static readonly instances = new Map<string, MemoryBroker>();
+  private readonly topics = new Map<string, MemoryTopic>();
+
+  /** The broker of that name, created on first use. */
+  static named(name: string): MemoryBroker {
+    let broker = MemoryBroker.instances.get(name);
+    if (!broker) MemoryBroker.instances.set(name, (broker = new MemoryBroker()));
+    return broker;
+  }
+
+  /** Forgets every topic of every broker (for tests that want a clean slate). */
+  static reset(): void {
+    MemoryBroker.instances.clear();
+  }
+
+  publish(topic: string, message: OutboundMessage): void {
+    this.topic(topic).append(message);
+  }
+
+  join(topic: string, group: string, member: MemoryMember): void {
+    const t = this.topic(topic);
+    t.group(group).members.push(member);
+    t.schedulePump();
+  }
+
+  leave(topic: string, group: string, member: MemoryMember): void {
+    const t = this.topic(topic);
+    const members = t.group(group).members;
+    const at = members.indexOf(member);
+    if (at >= 0) members.splice(at, 1);
+    t.schedulePump();
+  }
+
+  wake(topic: string): void {
+    this.topic(topic).schedulePump();
+  }
+
+  settle(topic: string, group: string, sequence: number): void {
+    this.topic(topic).settle(group, sequence);
+  }
+
+  release(topic: string, group: string, sequence: number): void {
+    this.topic(topic).release(group, sequence);
+  }
+
+  /** Records retained in a topic (not yet acknowledged by every group). */
+  retained(topic: string): number {
+    return this.topics.get(topic)?.records.size ?? 0;
+  }
+
+  private topic(name: string): MemoryTopic {
+    let topic = this.topics.get(name);
+    if (!topic) this.topics.set(name, (topic = new MemoryTopic(name)));
+    return topic;
+  }
+}

@@ -1,0 +1,146 @@
+import type { MemoryTransportOptions } from '../../options/event-bus.options';
+import type { AdapterContext } from '../adapter-context';
+import { deadLetterHeaders } from '../dead-letter-headers';
+import type {
+  DeadLetterInfo,
+  DeliverFn,
+  InboundMessage,
+  OutboundMessage,
+  SubscriptionSpec,
+  Transport,
+} from '../transport.port';
+import { MemoryBroker, type MemoryMember, type MemoryRecord } from './memory-broker';
+
+/**
+ * The embedded default transport: an in-process broker with the same settlement semantics as the real ones
+ * (acknowledged records are forgotten per group, released and unsettled ones are delivered again, dead letters
+ * go to `<topic><suffix>`). One server per group receives at a time. Publishing resolves at once.
+ */
+export class MemoryTransport implements Transport {
+  readonly name = 'memory' as const;
+  private readonly broker: MemoryBroker;
+  private readonly members = new Map<string, MemoryMember>();
+  private readonly outstanding = new Set<MemoryInboundMessage>();
+  private paused = false;
+  private closed = false;
+
+  constructor(
+    private readonly options: Required<MemoryTransportOptions>,
+    private readonly context: AdapterContext,
+  ) {
+    this.broker = MemoryBroker.named(options.broker);
+  }
+
+  async connect(): Promise<void> {}
+
+  async publish(topic: string, message: OutboundMessage): Promise<void> {
+    this.broker.publish(topic, message);
+  }
+
+  async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
+    for (const { topic } of subscriptions) {
+      const member: MemoryMember = {
+        paused: this.paused,
+        deliver: (record, deliveryCount) => {
+          const message = new MemoryInboundMessage(this, topic, record, deliveryCount);
+          this.outstanding.add(message);
+          deliver(message);
+        },
+      };
+      this.members.set(topic, member);
+      this.broker.join(topic, this.options.group, member);
+    }
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const member of this.members.values()) member.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const [topic, member] of this.members) {
+      member.paused = false;
+      this.broker.wake(topic);
+    }
+  }
+
+  async stopConsuming(): Promise<void> {
+    for (const [topic, member] of this.members) this.broker.leave(topic, this.options.group, member);
+    this.members.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopConsuming();
+    for (const message of [...this.outstanding]) message.release();
+  }
+
+  /** Called once per message by its settlement. */
+  settled(message: MemoryInboundMessage, outcome: 'ack' | 'release'): void {
+    this.outstanding.delete(message);
+    const { topic, sequence } = message;
+    if (outcome === 'ack') this.broker.settle(topic, this.options.group, sequence);
+    else this.broker.release(topic, this.options.group, sequence);
+  }
+
+  async writeDeadLetter(message: MemoryInboundMessage, info: DeadLetterInfo): Promise<void> {
+    const suffix = this.context.deadLetterSuffix;
+    if (suffix === undefined) {
+      this.context.logger.warn?.(
+        `dead-lettering is off; dropping ${message.topic}#${message.sequence}: ${info.reason}`,
+      );
+      return;
+    }
+    this.broker.publish(`${message.topic}${suffix}`, {
+      key: message.key,
+      value: message.value,
+      headers: deadLetterHeaders(message.headers, {
+        topic: message.topic,
+        offset: message.sequence,
+        ...info,
+      }),
+    });
+  }
+}
+
+class MemoryInboundMessage implements InboundMessage {
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sequence: number;
+  private settled = false;
+
+  constructor(
+    private readonly transport: MemoryTransport,
+    readonly topic: string,
+    readonly raw: MemoryRecord,
+    readonly deliveryCount: number,
+  ) {
+    this.key = raw.key;
+    this.value = raw.value;
+    this.headers = raw.headers;
+    this.sequence = raw.sequence;
+  }
+
+  async ack(): Promise<void> {
+    this.settle('ack');
+  }
+
+  async deadLetter(info: DeadLetterInfo): Promise<void> {
+    if (this.settled) return;
+    await this.transport.writeDeadLetter(this, info);
+    this.settle('ack');
+  }
+
+  release(): void {
+    this.settle('release');
+  }
+
+  private settle(outcome: 'ack' | 'release'): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.transport.settled(this, outcome);
+  }
+}

@@ -1,0 +1,48 @@
+import type { EventBusModuleOptions, TransportName } from '@app/eventbus';
+import { KAFKA_BROKERS, NATS_SERVERS } from './brokers';
+
+/** A transport the conformance suite and the seed scenarios run against. */
+export interface TransportUnderTest {
+  readonly name: TransportName;
+  /** Options for one test; `scope` is unique per test, `group` names the consumer group / durable. */
+  options(scope: string, group?: string): EventBusModuleOptions;
+}
+
+const memory: TransportUnderTest = {
+  name: 'memory',
+  options: (scope, group = 'g') => ({ transport: 'memory', memory: { broker: scope, group } }),
+};
+
+const kafka: TransportUnderTest = {
+  name: 'kafka',
+  options: (scope, group = 'g') => ({
+    transport: 'kafka',
+    kafka: {
+      brokers: KAFKA_BROKERS,
+      clientId: scope,
+      groupId: `${scope}-${group}`,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      commitIntervalMs: 100,
+    },
+  }),
+};
+
+const nats: TransportUnderTest = {
+  name: 'nats',
+  options: (scope, group = 'g') => ({
+    transport: 'nats',
+    nats: { servers: NATS_SERVERS, stream: scope.replace(/[^A-Za-z0-9_-]/g, '_'), durable: group },
+  }),
+};
+
+/**
+ * Every transport, or the ones listed in EVENTBUS_TRANSPORTS (comma-separated), e.g. `memory` to iterate
+ * quickly. Never narrowed under CI=true.
+ */
+export const TRANSPORTS: TransportUnderTest[] = [memory, kafka, nats].filter(
+  (t) =>
+    process.env.CI === 'true' ||
+    !process.env.EVENTBUS_TRANSPORTS ||
+    process.env.EVENTBUS_TRANSPORTS.split(',').includes(t.name),
+);
