@@ -1,0 +1,293 @@
+import 'reflect-metadata';
+import {
+  Catch,
+  Controller,
+  Get,
+  HttpException,
+  Injectable,
+  Module,
+  UseFilters,
+  ValidationPipe,
+  type CallHandler,
+  type ExceptionFilter,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { IsInt, IsString, Min } from 'class-validator';
+import { throwError, tap } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AckDecision,
+  DeadLetterError,
+  DeadLetterHeaders,
+  DiscardError,
+  DomainEvent,
+  EventBusClient,
+  EventBusContext,
+  EventBusModule,
+  EventBusServer,
+  InvalidOptionsError,
+  RetryableError,
+  type DomainEventEnvelope,
+} from '@app/eventbus';
+import { uniqueName } from '../support/brokers';
+import { domainController, rawController } from '../support/controllers';
+import { Recorder, sleep, waitFor } from '../support/recorder';
+import { startApp, type TestApp } from '../support/test-app';
+
+const memory = (scope: string) => ({
+  transport: 'memory' as const,
+  memory: { broker: scope },
+  retry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50, multiplier: 2, jitter: 0 },
+});
+
+class StockUnavailable extends Error {}
+
+@Catch(StockUnavailable)
+class StockUnavailableFilter implements ExceptionFilter {
+  catch() {
+    return throwError(() => AckDecision.retry({ delayMs: 20 }));
+  }
+}
+
+class OrderPlaced {
+  @IsString() sku!: string;
+  @IsInt() @Min(1) quantity!: number;
+}
+
+describe('Nest integration (memory transport)', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+  const start = async (...args: Parameters<typeof startApp>) => {
+    const app = await startApp(...args);
+    apps.push(app);
+    return app;
+  };
+
+  it('rejects invalid options at start with a message naming the option and allowed values', async () => {
+    await expect(startApp({ transport: 'rabbit' as never }, [])).rejects.toThrow(
+      /option "transport" must be one of 'memory', 'kafka', 'nats'; got "rabbit"/,
+    );
+    await expect(startApp({ dispatcher: { maxConcurrency: 0 } }, [])).rejects.toThrow(InvalidOptionsError);
+    await expect(startApp({ transport: 'kafka', kafka: { brokers: [] } }, [])).rejects.toThrow(
+      /kafka\.brokers/,
+    );
+    await expect(startApp({ retry: { jitter: 2 } }, [])).rejects.toThrow(/retry\.jitter/);
+  });
+
+  it('forRootAsync builds options from injected providers', async () => {
+    const scope = uniqueName('async');
+    const topic = `${scope}.orders`;
+    const recorder = new Recorder();
+    @Injectable()
+    class Settings {
+      readonly broker = scope;
+    }
+    @Module({ providers: [Settings], exports: [Settings] })
+    class SettingsModule {}
+    @Controller()
+    class Handler {
+      @DomainEvent(topic)
+      on(@Payload() e: DomainEventEnvelope) {
+        recorder.succeeded(e.aggregateId, e.version);
+      }
+    }
+    @Module({
+      imports: [
+        EventBusModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: (settings: Settings) => ({ transport: 'memory', memory: { broker: settings.broker } }),
+        }),
+      ],
+      controllers: [Handler],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+    await app.init();
+    try {
+      await app
+        .get(EventBusClient)
+        .emit(topic, { aggregateId: 'a', type: 'T', version: 1, payload: {} })
+        .toPromise();
+      await waitFor(
+        () => recorder.successCount === 1,
+        () => 'not handled',
+      );
+      expect(recorder.successes.get('a')).toEqual([1]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('maps RetryableError, DeadLetterError and DiscardError thrown by handlers', async () => {
+    const scope = uniqueName('typed');
+    const topic = `${scope}.orders`;
+    const attempts: Record<string, number[]> = {};
+    const dead: Record<string, string>[] = [];
+    const { bus, server } = await start(memory(scope), [
+      domainController({
+        [topic]: (e, ctx) => {
+          (attempts[e.aggregateId] ??= []).push(ctx.getAttempt());
+          if (e.aggregateId === 'retry' && ctx.getAttempt() === 1)
+            throw new RetryableError('later', { delayMs: 30 });
+          if (e.aggregateId === 'dead') throw new DeadLetterError('cannot ever work');
+          if (e.aggregateId === 'skip') throw new DiscardError('not for us');
+        },
+      }),
+      rawController({ [`${topic}.dlq`]: (_b, ctx) => void dead.push({ ...ctx.getHeaders() }) }),
+    ]);
+    for (const aggregateId of ['retry', 'dead', 'skip']) {
+      await bus.publishDomainEvent(topic, { aggregateId, type: 'T', version: 1, payload: {} });
+    }
+    await waitFor(
+      () => attempts.retry?.length === 2 && dead.length === 1,
+      () => `${JSON.stringify(attempts)} ${JSON.stringify(server.counters)}`,
+    );
+    await sleep(20);
+    expect(attempts).toEqual({ retry: [1, 2], dead: [1], skip: [1] });
+    expect(dead[0][DeadLetterHeaders.error]).toBe('cannot ever work');
+    // handled: the retried event and the dead letter read back from the DLQ topic.
+    expect(server.counters).toMatchObject({
+      handled: 2,
+      'dead-lettered': 1,
+      discarded: 1,
+      'retry-scheduled': 1,
+    });
+  });
+
+  it('lets a user @Catch filter map its own exception to a decision', async () => {
+    const scope = uniqueName('filter');
+    const topic = `${scope}.orders`;
+    const attempts: number[] = [];
+    @Controller()
+    @UseFilters(StockUnavailableFilter)
+    class StockController {
+      @DomainEvent(topic)
+      on(@Ctx() ctx: EventBusContext) {
+        attempts.push(ctx.getAttempt());
+        if (ctx.getAttempt() < 3) throw new StockUnavailable('no stock yet');
+      }
+    }
+    const { bus, server } = await start(
+      { ...memory(scope), retry: { maxAttempts: 5, initialDelayMs: 5000 } },
+      [StockController],
+    );
+    await bus.publishDomainEvent(topic, { aggregateId: 'a', type: 'T', version: 1, payload: {} });
+    await waitFor(
+      () => server.counters?.handled === 1,
+      () => `attempts ${attempts}`,
+    );
+    expect(attempts).toEqual([1, 2, 3]);
+  });
+
+  it('runs ValidationPipe on a DTO payload; an invalid one is dead-lettered through exceptionFactory', async () => {
+    const scope = uniqueName('validation');
+    const topic = `${scope}.orders`;
+    const handled: OrderPlaced[] = [];
+    const dead: Record<string, string>[] = [];
+    const pipe = new ValidationPipe({
+      transform: true,
+      exceptionFactory: (errors) =>
+        new DeadLetterError(`invalid payload: ${errors.map((e) => e.property).join(', ')}`),
+    });
+    @Controller()
+    class ValidatedController {
+      @DomainEvent(topic)
+      on(@Payload('payload', pipe) order: OrderPlaced) {
+        expect(order).toBeInstanceOf(OrderPlaced);
+        handled.push(order);
+      }
+
+      @EventPattern(`${topic}.dlq`)
+      onDead(@Ctx() ctx: EventBusContext) {
+        dead.push({ ...ctx.getHeaders() });
+      }
+    }
+    const { bus } = await start(memory(scope), [ValidatedController]);
+    await bus.publishDomainEvent(topic, {
+      aggregateId: 'a',
+      type: 'T',
+      version: 1,
+      payload: { sku: 'x', quantity: 0 },
+    });
+    await bus.publishDomainEvent(topic, {
+      aggregateId: 'a',
+      type: 'T',
+      version: 2,
+      payload: { sku: 'y', quantity: 2 },
+    });
+    await waitFor(
+      () => handled.length === 1 && dead.length === 1,
+      () => `${handled.length}, ${dead.length}`,
+    );
+    expect(handled[0]).toMatchObject({ sku: 'y', quantity: 2 });
+    expect(dead[0][DeadLetterHeaders.error]).toBe('invalid payload: quantity');
+  });
+
+  it('runs global interceptors around event handlers', async () => {
+    const scope = uniqueName('interceptor');
+    const topic = `${scope}.orders`;
+    const seen: string[] = [];
+    @Injectable()
+    class Tracing implements NestInterceptor {
+      intercept(context: ExecutionContext, next: CallHandler) {
+        const ctx = context.switchToRpc().getContext<EventBusContext>();
+        seen.push(`before ${ctx.getAggregateId()}`);
+        return next.handle().pipe(tap(() => seen.push(`after ${ctx.getAggregateId()}`)));
+      }
+    }
+    const app = await start(
+      memory(scope),
+      [domainController({ [topic]: () => void seen.push('handler') })],
+      [{ provide: APP_INTERCEPTOR, useClass: Tracing }],
+    );
+    await app.bus.publishDomainEvent(topic, { aggregateId: 'a', type: 'T', version: 1, payload: {} });
+    await waitFor(
+      () => seen.length === 3,
+      () => seen.join(),
+    );
+    expect(seen).toEqual(['before a', 'handler', 'after a']);
+  });
+
+  it('leaves HTTP routes of a hybrid app to Nest: an HttpException keeps its status', async () => {
+    @Controller('orders')
+    class HttpController {
+      @Get()
+      list() {
+        throw new HttpException({ message: 'teapot' }, 418);
+      }
+    }
+    const app = await start(memory(uniqueName('http')), [HttpController]);
+    await app.app.listen(0, '127.0.0.1');
+    const address = app.app.getHttpServer().address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${address.port}/orders`);
+    expect(response.status).toBe(418);
+    expect(await response.json()).toEqual({ message: 'teapot' });
+  });
+
+  it('publishes raw messages through EventBusClient.emit and keeps strings, JSON and bytes apart', async () => {
+    const scope = uniqueName('client');
+    const topic = `${scope}.audit`;
+    const bodies: unknown[] = [];
+    const app = await start(memory(scope), [rawController({ [topic]: (body) => void bodies.push(body) })]);
+    const client = app.app.get(EventBusClient);
+    await client.emit(topic, { who: 'x' }).toPromise();
+    await client.emit(topic, '42').toPromise();
+    await client.emit(topic, Buffer.from([1, 2, 3])).toPromise();
+    await waitFor(
+      () => bodies.length === 3,
+      () => `${bodies.length}`,
+    );
+    await sleep(10);
+    expect(bodies[0]).toEqual({ who: 'x' });
+    expect(bodies[1]).toBe('42');
+    expect(Buffer.isBuffer(bodies[2]) && [...(bodies[2] as Buffer)]).toEqual([1, 2, 3]);
+  });
+});
