@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { EventBusModule } from '@app/eventbus';
+import { eventBusOptions } from './demo-config';
+import { OrderTracker } from './order-tracker';
+import { OrdersController } from './orders.controller';
+
+@Module({
+  imports: [EventBusModule.forRoot(eventBusOptions)],
+  controllers: [OrdersController],
+  providers: [OrderTracker],
+})
+export class AppModule {}
