@@ -1,0 +1,241 @@
+import type { ConsumerMessages, ConsumerNotification, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
+import type { LoggerService } from '@nestjs/common';
+import type { DeadLetterInfo, DeliverFn } from '../transport.port';
+import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.provisioner';
+import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
+import { NatsDeliveryTracker } from './nats-delivery.tracker';
+import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
+import { settleWithin } from './with-timeout';
+
+/** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
+const MAX_PULL_BATCH = 512;
+/** Lifetime of a pull request; the server sends idle heartbeats every half of it. */
+const PULL_EXPIRES_MS = 10_000;
+/**
+ * `nak` delay of a release while this instance still pulls, so a released message cannot come straight back in
+ * a tight loop. Once intake stopped (shutdown), releases are plain `nak()`s: another instance gets them at once.
+ */
+const RELEASE_DELAY_MS = 1_000;
+/** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
+const REOPEN_MIN_DELAY_MS = 250;
+const REOPEN_MAX_DELAY_MS = 5_000;
+/** How long closing a pull loop waits for the messages already on the wire. */
+const DRAIN_TIMEOUT_MS = 5_000;
+/** Notifications after which the pull loop is closed and opened again. */
+const RESTART_ON = new Set<ConsumerNotification['type']>([
+  'heartbeats_missed',
+  'consumer_deleted',
+  'consumer_not_found',
+  'stream_not_found',
+]);
+
+type LoopState = 'running' | 'paused' | 'stopped';
+
+export interface NatsConsumerLoopOptions {
+  readonly js: JetStreamClient;
+  readonly consumers: NatsConsumerProvisioner;
+  readonly spec: NatsConsumerSpec;
+  readonly topic: string;
+  readonly deliver: DeliverFn;
+  /** Undefined when dead-lettering is off: `deadLetter()` then only terminates the message. */
+  readonly deadLetters: NatsDeadLetterPublisher | undefined;
+  readonly paused: boolean;
+  readonly connectionClosed: () => boolean;
+  readonly logger: LoggerService;
+}
+
+/**
+ * One durable pull consumer fed into the core with `consumer.consume()`.
+ *
+ * - Every received message is tracked until settled; a redelivery of a held sequence refreshes the held message
+ *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
+ * - `pause()` stops pulling: the pull subscription is drained (messages already on the wire are received) and
+ *   closed, so the server sends nothing more. Messages received while paused are parked here, kept alive, and
+ *   handed to the core in arrival order on `resume()`, which pulls again. Unsettled messages per consumer never
+ *   exceed `max_ack_pending`.
+ * - The pull loop is closed and opened again (consumer re-provisioned when allowed) when nats.js reports missed
+ *   heartbeats or a missing consumer/stream, when it stops on its own, and after a reconnect.
+ * - `stop()` drains and closes the pull loop for good: no delivery after it resolves; stragglers and parked
+ *   messages are released (`nak`). Held messages can still be settled.
+ */
+export class NatsConsumerLoop implements NatsSettlement {
+  private state: LoopState;
+  private messages: ConsumerMessages | undefined;
+  private restartRequested = false;
+  private work: Promise<void> = Promise.resolve();
+  private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private readonly tracker: NatsDeliveryTracker;
+  private readonly parked: NatsInboundMessage[] = [];
+
+  constructor(private readonly o: NatsConsumerLoopOptions) {
+    this.state = o.paused ? 'paused' : 'running';
+    this.tracker = new NatsDeliveryTracker(Math.max(1024, 2 * o.spec.maxAckPending));
+  }
+
+  /** Creates or checks the consumer (errors reach the caller), then starts pulling unless paused. */
+  async start(): Promise<void> {
+    await this.o.consumers.ensure(this.o.spec);
+    await this.reconcile();
+  }
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.state = 'paused';
+    void this.reconcile();
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    while (this.state === 'running' && this.parked.length > 0) this.hand(this.parked.shift()!);
+    void this.reconcile();
+  }
+
+  /** Closes the pull loop and opens a new one (no-op once stopped). */
+  restart(reason: string): void {
+    if (this.state === 'stopped') return;
+    this.o.logger.log?.(`JetStream consumer ${this.o.spec.name}: reopening (${reason})`, 'NatsTransport');
+    this.restartRequested = true;
+    void this.reconcile();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    await this.reconcile();
+    for (const message of this.parked.splice(0)) message.release();
+  }
+
+  /** `working()` on every held message. */
+  keepAlive(): void {
+    for (const message of this.tracker.unsettled()) message.keepAlive();
+  }
+
+  /** Releases every held message (shutdown). */
+  releaseUnsettled(): void {
+    for (const message of this.tracker.unsettled()) message.release();
+  }
+
+  settled(message: NatsInboundMessage, outcome: NatsSettledOutcome): void {
+    this.tracker.markSettled(message.sequence, outcome);
+  }
+
+  released(message: NatsInboundMessage): void {
+    this.tracker.forget(message.sequence);
+    const parkedAt = this.parked.indexOf(message);
+    if (parkedAt >= 0) this.parked.splice(parkedAt, 1);
+  }
+
+  releaseDelayMs(): number {
+    return this.state === 'stopped' ? 0 : RELEASE_DELAY_MS;
+  }
+
+  async writeDeadLetter(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void> {
+    if (this.o.deadLetters) return this.o.deadLetters.publish(message, info);
+    this.warn(
+      `dead-lettering is off: ${message.subject} #${message.sequence} is terminated without a copy (${info.reason})`,
+    );
+  }
+
+  warn(text: string): void {
+    this.o.logger.warn(`JetStream consumer ${this.o.spec.name}: ${text}`, 'NatsTransport');
+  }
+
+  /** Queues one convergence of the pull loop to the wanted state; convergences never overlap. */
+  private reconcile(): Promise<void> {
+    this.work = this.work
+      .then(() => this.converge())
+      .catch((err: unknown) => this.warn(`pull loop change failed (${(err as Error).message})`));
+    return this.work;
+  }
+
+  private async converge(): Promise<void> {
+    if (this.messages && (this.restartRequested || this.state !== 'running')) await this.closeMessages();
+    this.restartRequested = false;
+    if (this.state !== 'running' || this.messages || this.retry) return;
+    try {
+      const info = await this.o.consumers.ensure(this.o.spec);
+      if (this.state !== 'running') return;
+      const messages = await this.o.js.consumers.getConsumerFromInfo(info).consume({
+        max_messages: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
+        expires: PULL_EXPIRES_MS,
+        callback: (msg) => this.receive(msg),
+      });
+      this.messages = messages;
+      this.watch(messages);
+      this.failures = 0;
+    } catch (err) {
+      if (this.o.connectionClosed()) return;
+      const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
+      this.warn(`cannot pull (${(err as Error).message}); retrying in ${delay} ms`);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        void this.reconcile();
+      }, delay);
+    }
+  }
+
+  private watch(messages: ConsumerMessages): void {
+    void (async () => {
+      for await (const status of messages.status()) {
+        if (RESTART_ON.has(status.type) && this.messages === messages) this.restart(status.type);
+      }
+    })().catch(() => undefined);
+    void messages.closed().then(
+      (err) => this.closedOnItsOwn(messages, err),
+      (err: unknown) => this.closedOnItsOwn(messages, err),
+    );
+  }
+
+  private closedOnItsOwn(messages: ConsumerMessages, err: unknown): void {
+    if (this.messages !== messages) return;
+    this.messages = undefined;
+    if (this.o.connectionClosed()) return;
+    this.warn(`pull loop stopped (${err instanceof Error ? err.message : 'closed'}); reopening`);
+    void this.reconcile();
+  }
+
+  /**
+   * Drains the pull subscription first (nats.js's `close()` alone unsubscribes at once, and a message the server
+   * sent meanwhile would only come back after `ack_wait`), then closes the loop.
+   */
+  private async closeMessages(): Promise<void> {
+    const messages = this.messages!;
+    this.messages = undefined;
+    const sub = (messages as ConsumerMessages & { sub?: Subscription }).sub;
+    if (sub && !sub.isClosed() && !this.o.connectionClosed())
+      await settleWithin(sub.drain(), DRAIN_TIMEOUT_MS);
+    await settleWithin(messages.close(), DRAIN_TIMEOUT_MS);
+  }
+
+  private receive(msg: JsMsg): void {
+    try {
+      const held = this.tracker.heldMessage(msg.seq);
+      if (held) return held.refresh(msg);
+      const outcome = this.tracker.settledOutcome(msg.seq);
+      if (outcome === 'ack') return msg.ack();
+      if (outcome === 'term') return msg.term();
+      if (this.state === 'stopped') return msg.nak();
+      const message = new NatsInboundMessage(msg, this.o.topic, this);
+      this.tracker.hold(message);
+      if (this.state === 'paused' || this.parked.length > 0) this.parked.push(message);
+      else this.hand(message);
+    } catch (err) {
+      this.warn(`could not take ${msg.subject} #${msg.seq} (${(err as Error).message})`);
+    }
+  }
+
+  private hand(message: NatsInboundMessage): void {
+    try {
+      this.o.deliver(message);
+    } catch (err) {
+      this.warn(
+        `delivery of ${message.subject} #${message.sequence} threw (${(err as Error).message}); released`,
+      );
+      message.release();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { deadLetterHeaders } from '../dead-letter-headers';
+import type { DeadLetterInfo } from '../transport.port';
+import { toNatsHeaders } from './nats-headers';
+import type { NatsInboundMessage } from './nats-inbound-message';
+
+/**
+ * Writes dead-letter copies to `<subject><suffix>` (the stream captures those subjects) with the original
+ * headers, the ordering key and the `x-dead-letter-*` headers (offset = stream sequence), and resolves on the
+ * PubAck. The copy's `Nats-Msg-Id` is `<consumer>:<sequence>:dead-letter`: writing it again within the stream's
+ * duplicate window (a retried or redelivered dead-lettering) stores it once.
+ */
+export class NatsDeadLetterPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly suffix: string,
+    private readonly consumerName: string,
+  ) {}
+
+  async publish(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void> {
+    const headers = deadLetterHeaders(message.headers, {
+      topic: message.subject,
+      offset: message.sequence,
+      reason: info.reason,
+      attempts: info.attempts,
+    });
+    await this.js.publish(`${message.subject}${this.suffix}`, message.value, {
+      headers: toNatsHeaders(headers, message.key),
+      msgID: `${this.consumerName}:${message.sequence}:dead-letter`,
+    });
+  }
+}

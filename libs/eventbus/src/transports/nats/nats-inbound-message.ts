@@ -1,0 +1,127 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { DeadLetterInfo, InboundMessage } from '../transport.port';
+import { fromNatsHeaders } from './nats-headers';
+
+/** How a message ended on this instance: acknowledged, or terminated after it was dead-lettered. */
+export type NatsSettledOutcome = 'ack' | 'term';
+
+/** What a delivered message needs from its consumer loop to settle. */
+export interface NatsSettlement {
+  /** Called once when the message is acknowledged or terminated. */
+  settled(message: NatsInboundMessage, outcome: NatsSettledOutcome): void;
+  /** Called once when the message is released (nak'ed) for redelivery. */
+  released(message: NatsInboundMessage): void;
+  /** `nak` delay for a release: 0 once intake stopped, a short delay while this instance still pulls. */
+  releaseDelayMs(): number;
+  /** Writes the dead-letter copy and resolves on the server's PubAck. */
+  writeDeadLetter(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void>;
+  warn(message: string): void;
+}
+
+/**
+ * A delivered JetStream message as the core sees it. `sequence` is the stream sequence; `deliveryCount` counts
+ * the server's deliveries (2 after one redelivery); `raw` is the `JsMsg` of this delivery.
+ *
+ * Settlement happens once; later calls are no-ops:
+ * - `ack()`: `msg.ack()`. It is not confirmed by the server: should it be lost (connection cut), the server
+ *   redelivers and the loop acks the copy again without delivering it (at-least-once either way).
+ * - `deadLetter()`: publishes to `<subject><suffix>`, waits for the PubAck, then `msg.term()`. A failed publish
+ *   rejects and leaves the message unsettled.
+ * - `release()`: `msg.nak()` for prompt redelivery (see `NatsSettlement.releaseDelayMs`).
+ *
+ * While unsettled, `keepAlive()` sends `working()` so the server does not redeliver it after `ack_wait`. When
+ * the server redelivers it anyway, `refresh()` adopts the newer delivery for settlement instead of handing the
+ * core a second copy.
+ */
+export class NatsInboundMessage implements InboundMessage {
+  readonly topic: string;
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sequence: number;
+  readonly deliveryCount: number;
+  readonly raw: JsMsg;
+  /** The concrete subject it was published to (the topic may be a wildcard). */
+  readonly subject: string;
+  private current: JsMsg;
+  private done = false;
+  private deadLettering: Promise<void> | undefined;
+
+  constructor(
+    msg: JsMsg,
+    topic: string,
+    private readonly settlement: NatsSettlement,
+  ) {
+    const { headers, key } = fromNatsHeaders(msg.headers);
+    this.topic = topic;
+    this.subject = msg.subject;
+    this.key = key;
+    this.headers = headers;
+    this.value = Buffer.from(msg.data);
+    this.sequence = msg.seq;
+    this.deliveryCount = msg.info.deliveryCount;
+    this.raw = msg;
+    this.current = msg;
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
+  ack(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.finish('ack');
+    return Promise.resolve();
+  }
+
+  deadLetter(info: DeadLetterInfo): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.deadLettering ??= this.settlement.writeDeadLetter(this, info).then(
+      () => {
+        if (!this.done) this.finish('term');
+      },
+      (err: unknown) => {
+        this.deadLettering = undefined;
+        throw err;
+      },
+    );
+    return this.deadLettering;
+  }
+
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    this.settlement.released(this);
+    const delay = this.settlement.releaseDelayMs();
+    this.send(() => (delay > 0 ? this.current.nak(delay) : this.current.nak()), 'nak');
+  }
+
+  /** Resets the server's `ack_wait` timer of an unsettled message. */
+  keepAlive(): void {
+    if (!this.done) this.send(() => this.current.working(), 'working');
+  }
+
+  /** The server delivered this message again while it is still held here: settle through the newer delivery. */
+  refresh(redelivery: JsMsg): void {
+    this.current = redelivery;
+    this.keepAlive();
+  }
+
+  private finish(outcome: NatsSettledOutcome): void {
+    this.done = true;
+    this.settlement.settled(this, outcome);
+    this.send(() => (outcome === 'ack' ? this.current.ack() : this.current.term()), outcome);
+  }
+
+  /** Protocol replies are buffered by nats.js while reconnecting; they only throw once the connection closed. */
+  private send(reply: () => void, what: string): void {
+    try {
+      reply();
+    } catch (err) {
+      this.settlement.warn(
+        `JetStream ${what} of ${this.subject} #${this.sequence} not sent (${(err as Error).message}); ` +
+          `the server will redeliver it.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import { jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { AdapterContext } from '../adapter-context';
+import type { DeliverFn, OutboundMessage, SubscriptionSpec, Transport } from '../transport.port';
+import { natsConsumerName } from './nats-consumer-name';
+import { NatsConsumerLoop } from './nats-consumer.loop';
+import { NatsConsumerProvisioner } from './nats-consumer.provisioner';
+import { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
+import { toNatsHeaders } from './nats-headers';
+import { NatsKeepAlive } from './nats-keep-alive';
+import { NatsStreamProvisioner } from './nats-stream.provisioner';
+import type { ResolvedNatsOptions } from './nats-transport.options';
+import { NatsTransportClosedError } from './nats-transport-closed.error';
+import { settleWithin } from './with-timeout';
+
+/** How long `close()` lets the connection drain (flush acks and naks) before closing it. */
+const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * NATS JetStream adapter. A topic is a subject of the stream `stream`.
+ *
+ * - `publish` waits for the PubAck; `msgID` = the message id (server-side de-duplication within the stream's
+ *   duplicate window); the ordering key travels in the `x-eventbus-key` header.
+ * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
+ *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery and
+ *   recovery, and `NatsInboundMessage` for settlement.
+ * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3`.
+ * - nats.js reconnects forever; pull loops are reopened after a reconnect.
+ * - `close()` stops intake, releases (`nak`) every unsettled message, then drains and closes the connection.
+ */
+export class NatsTransport implements Transport {
+  readonly name = 'nats' as const;
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient;
+  private streams: NatsStreamProvisioner;
+  private consumers: NatsConsumerProvisioner;
+  private connecting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private paused = false;
+  private readonly loops = new Map<string, NatsConsumerLoop>();
+  private readonly keepAlive: NatsKeepAlive;
+
+  constructor(
+    private readonly options: ResolvedNatsOptions,
+    private readonly context: AdapterContext,
+  ) {
+    this.keepAlive = new NatsKeepAlive(options.ackWaitMs, () => {
+      for (const loop of this.loops.values()) loop.keepAlive();
+    });
+  }
+
+  connect(): Promise<void> {
+    if (this.closing) return Promise.reject(new NatsTransportClosedError('connect'));
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  async publish(topic: string, message: OutboundMessage): Promise<void> {
+    await this.connect();
+    await this.streams.ensureSubjects(this.subjectsOf(topic));
+    await this.js.publish(topic, message.value, {
+      headers: toNatsHeaders(message.headers, message.key),
+      ...(message.id === undefined ? {} : { msgID: message.id }),
+    });
+  }
+
+  async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
+    await this.connect();
+    if (this.stopping) throw new NatsTransportClosedError('consume after stopConsuming()');
+    const { durable } = this.options;
+    const suffix = this.context.deadLetterSuffix;
+    for (const { topic } of subscriptions) {
+      if (this.loops.has(topic)) continue;
+      await this.streams.ensureSubjects(this.subjectsOf(topic));
+      const name = natsConsumerName(durable, topic);
+      const loop = new NatsConsumerLoop({
+        js: this.js,
+        consumers: this.consumers,
+        spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
+        topic,
+        deliver,
+        deadLetters: suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.js, suffix, name),
+        paused: this.paused,
+        connectionClosed: () => this.nc?.isClosed() ?? true,
+        logger: this.context.logger,
+      });
+      this.loops.set(topic, loop);
+      try {
+        await loop.start();
+      } catch (err) {
+        this.loops.delete(topic);
+        await loop.stop();
+        throw err;
+      }
+    }
+    this.keepAlive.start();
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const loop of this.loops.values()) loop.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const loop of this.loops.values()) loop.resume();
+  }
+
+  stopConsuming(): Promise<void> {
+    this.stopping ??= Promise.all([...this.loops.values()].map((loop) => loop.stop())).then(() => undefined);
+    return this.stopping;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async open(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.servers,
+      name: `eventbus:${this.options.durable}`,
+      maxReconnectAttempts: -1,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      this.js = jsm.jetstream();
+      this.streams = new NatsStreamProvisioner(jsm, this.options);
+      this.consumers = new NatsConsumerProvisioner(jsm, this.options);
+      await this.streams.verifyStream();
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+    this.nc = nc;
+    this.watchConnection(nc);
+  }
+
+  private watchConnection(nc: NatsConnection): void {
+    const { logger } = this.context;
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') {
+          logger.warn(`NATS connection to ${status.server} lost; reconnecting`, 'NatsTransport');
+        } else if (status.type === 'reconnect') {
+          logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
+          for (const loop of this.loops.values()) loop.restart('reconnected');
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.connecting?.catch(() => undefined);
+    await this.stopConsuming();
+    for (const loop of this.loops.values()) loop.releaseUnsettled();
+    this.keepAlive.stop();
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    await settleWithin(nc.drain(), CLOSE_DRAIN_TIMEOUT_MS);
+    if (!nc.isClosed()) await nc.close();
+  }
+
+  /** The subject itself and, when dead-lettering is on, its dead-letter subject. */
+  private subjectsOf(topic: string): string[] {
+    const suffix = this.context.deadLetterSuffix;
+    return suffix === undefined ? [topic] : [topic, `${topic}${suffix}`];
+  }
+}
