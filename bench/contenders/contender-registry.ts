@@ -1,0 +1,45 @@
+import type { EventShape } from '../lib/bench-event';
+import type { ContenderFactory, ContenderJob } from '../lib/contender';
+
+/** Publishes a scenario's data set in the encoding a contender decodes (default: plain JSON `BenchEvent`). */
+export type PublishEvents = (job: ContenderJob, shape: EventShape) => Promise<void>;
+
+export interface ContenderEntry {
+  /** Name shown in reports. */
+  readonly label: string;
+  /** Loaded in the contender's own process only, so each process holds only what it measures. */
+  readonly load: () => Promise<{ createContender: ContenderFactory }>;
+  /** Loaded by the harness when the contender needs its own encoding on the wire. */
+  readonly loadPublisher?: () => Promise<{ publishEvents: PublishEvents }>;
+}
+
+/** Every contender the scenarios can name. */
+export const CONTENDERS = {
+  eventbus: {
+    label: 'this library',
+    load: () => import('./eventbus.contender'),
+    loadPublisher: () => import('./eventbus.publisher'),
+  },
+  'nest-server-kafka': {
+    label: 'Nest ServerKafka',
+    load: () => import('./nest-server-kafka.contender'),
+  },
+  'kafkajs-each-message': {
+    label: 'kafkajs eachMessage x3',
+    load: () => import('./kafkajs-each-message.contender'),
+  },
+  'kafkajs-each-batch': {
+    label: 'kafkajs eachBatch',
+    load: () => import('./kafkajs-each-batch.contender'),
+  },
+  'jetstream-consume': {
+    label: 'jetstream consume()',
+    load: () => import('./jetstream-consume.contender'),
+  },
+} satisfies Record<string, ContenderEntry>;
+
+export type ContenderId = keyof typeof CONTENDERS;
+
+export function isContenderId(id: string): id is ContenderId {
+  return Object.hasOwn(CONTENDERS, id);
+}

@@ -1,0 +1,60 @@
+import { Controller, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import {
+  DomainEvent,
+  type DomainEventEnvelope,
+  EventBus,
+  EventBusModule,
+  EventBusServer,
+} from '@app/eventbus';
+import type { BenchEvent } from '../lib/bench-event';
+import type { ContenderFactory } from '../lib/contender';
+import { BENCH_EVENT_TYPE, eventBusOptions } from './eventbus-options';
+
+/**
+ * This library: a hybrid Nest app with `EventBusServer` connected as its microservice strategy and one
+ * `@DomainEvent(topic)` handler, with the default dispatcher limits. On the memory transport the data is
+ * published here, through `EventBus.publishDomainEvent`, because the broker lives in this process.
+ */
+export const createContender: ContenderFactory = (job, handle) => {
+  @Controller()
+  class BenchController {
+    @(DomainEvent(job.topic) as MethodDecorator)
+    onEvent(@Payload() event: DomainEventEnvelope<BenchEvent>): void | Promise<void> {
+      return handle({
+        aggregateId: event.aggregateId,
+        version: event.version,
+        publishedAt: event.payload.publishedAt,
+      });
+    }
+  }
+
+  @Module({ imports: [EventBusModule.forRoot(eventBusOptions(job))], controllers: [BenchController] })
+  class BenchModule {}
+
+  let app: INestApplication | undefined;
+  let bus: EventBus | undefined;
+  return {
+    async start() {
+      app = await NestFactory.create(BenchModule, { logger: ['error'] });
+      app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
+      await app.startAllMicroservices();
+      await app.init();
+      bus = app.get(EventBus);
+    },
+    async publishBatch(events) {
+      await Promise.all(
+        events.map((payload) =>
+          bus!.publishDomainEvent(job.topic, {
+            aggregateId: payload.aggregateId,
+            type: BENCH_EVENT_TYPE,
+            version: payload.version,
+            payload,
+          }),
+        ),
+      );
+    },
+    stop: async () => app?.close(),
+  };
+};

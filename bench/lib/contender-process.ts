@@ -1,0 +1,113 @@
+// A contender's own process: receives one ContenderJob over IPC, consumes the prepared data set,
+// reports a ContenderRunResult over IPC and exits. Started by run-contender.ts with --expose-gc.
+import 'reflect-metadata';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTENDERS, isContenderId } from '../contenders/contender-registry';
+import { eventBatches } from './bench-event';
+import { createBenchHandler } from './bench-handler';
+import { nowMs } from './clock';
+import type { Contender, ContenderJob, ContenderRunResult, RunStatus } from './contender';
+import { Recorder } from './recorder';
+import { RssSampler } from './rss-sampler';
+
+/** In-process publishing keeps at most this many published events unhandled. */
+const IN_PROCESS_WINDOW = 20_000;
+const WATCH_INTERVAL_MS = 50;
+const STOP_TIMEOUT_MS = 30_000;
+
+process.once('message', (job: ContenderJob) => {
+  void runJob(job).then((result) => process.send!(result, () => process.exit(0)));
+});
+
+async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
+  const sampler = new RssSampler();
+  sampler.start();
+  const recorder = new Recorder(job.shape);
+  let status: RunStatus;
+  let error: string | undefined;
+  let startRssMb = 0;
+  let drainedRssMb: number | undefined;
+  let contender: Contender | undefined;
+  try {
+    if (!isContenderId(job.contender)) throw new Error(`unknown contender '${job.contender}'`);
+    const { createContender } = await CONTENDERS[job.contender].load();
+    const started = createContender(job, createBenchHandler(job.handlerDelayMs, recorder));
+    contender = started;
+    await started.start();
+    startRssMb = sampler.sample();
+    const publishing = job.publishInProcess ? publishInProcess(started, recorder, job) : undefined;
+    status = await watch(recorder, job, publishing);
+    if (status === 'complete') {
+      await publishing;
+      drainedRssMb = await drainedRss(sampler);
+    }
+  } catch (e) {
+    status = 'error';
+    error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  }
+  if (contender) {
+    const stopError = await stopWithin(contender, STOP_TIMEOUT_MS);
+    if (stopError && !error) error = `stop failed: ${stopError}`;
+  }
+  sampler.stop();
+  const report = recorder.report();
+  const durationMs = report.firstAt !== undefined ? report.lastAt! - report.firstAt : 0;
+  return {
+    ...report,
+    scenario: job.scenario,
+    contender: job.contender,
+    status,
+    error,
+    durationMs,
+    msgsPerSec: durationMs > 0 ? report.distinct / (durationMs / 1000) : 0,
+    startRssMb,
+    peakRssMb: sampler.peakMb,
+    drainedRssMb,
+  };
+}
+
+/** Publishes the data set through the contender, keeping at most IN_PROCESS_WINDOW events unhandled. */
+async function publishInProcess(contender: Contender, recorder: Recorder, job: ContenderJob): Promise<void> {
+  if (!contender.publishBatch) throw new Error(`contender '${job.contender}' cannot publish in process`);
+  let published = 0;
+  for (const batch of eventBatches(job.shape)) {
+    await recorder.whenDistinct(published - IN_PROCESS_WINDOW);
+    const publishedAt = nowMs();
+    await contender.publishBatch(batch.map((event) => ({ ...event, publishedAt })));
+    published += batch.length;
+  }
+}
+
+/** Waits until every event was handled, progress stopped, nothing arrived in time, or publishing failed. */
+async function watch(recorder: Recorder, job: ContenderJob, publishing?: Promise<void>): Promise<RunStatus> {
+  let publishError: unknown;
+  publishing?.catch((e: unknown) => (publishError = e ?? new Error('publishing failed')));
+  const startedAt = nowMs();
+  for (;;) {
+    if (publishError) throw publishError;
+    if (recorder.distinct >= recorder.expected) return 'complete';
+    const last = recorder.lastHandledAt;
+    if (last === undefined && nowMs() - startedAt > job.startTimeoutMs) return 'no-events';
+    if (last !== undefined && nowMs() - last > job.idleTimeoutMs) return 'stalled';
+    await sleep(WATCH_INTERVAL_MS);
+  }
+}
+
+/** RSS once the drained process has settled and collected its garbage (needs --expose-gc). */
+async function drainedRss(sampler: RssSampler): Promise<number> {
+  await sleep(500);
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await sleep(100);
+  }
+  return sampler.sample();
+}
+
+async function stopWithin(contender: Contender, ms: number): Promise<string | undefined> {
+  const timeout = sleep(ms, 'timeout', { ref: false }).then(() => `did not stop within ${ms} ms`);
+  try {
+    return await Promise.race([contender.stop().then(() => undefined), timeout]);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -1,0 +1,65 @@
+import type { BenchEvent, EventShape } from './bench-event';
+import type { RecorderReport } from './recorder';
+
+export type BrokerKind = 'kafka' | 'nats' | 'memory';
+
+/** Everything a contender process needs to consume one freshly prepared data set. */
+export interface ContenderJob {
+  readonly scenario: string;
+  readonly contender: string;
+  readonly broker: BrokerKind;
+  /** Kafka topic, JetStream subject or memory topic. */
+  readonly topic: string;
+  /** Kafka consumer group or JetStream durable name; fresh for every run. */
+  readonly group: string;
+  /** JetStream stream ('' on other brokers). */
+  readonly stream: string;
+  readonly kafkaBrokers: string[];
+  readonly natsServers: string;
+  readonly shape: EventShape;
+  /** The handler awaits a timer this long (ms); 0 is a no-op handler. */
+  readonly handlerDelayMs: number;
+  /** The broker lives in the contender's process (memory): the contender process publishes the data. */
+  readonly publishInProcess: boolean;
+  /** The run fails when no event is handled this long after start (ms). */
+  readonly startTimeoutMs: number;
+  /** The run ends as stalled when no event is handled this long (ms). */
+  readonly idleTimeoutMs: number;
+}
+
+/** The benchmark handler a contender calls once per consumed event, awaiting it when it returns a promise. */
+export type BenchHandler = (event: BenchEvent) => void | Promise<void>;
+
+/** One consumer under test, running in its own process. */
+export interface Contender {
+  /** Connects and starts consuming; the data may already be waiting. */
+  start(): Promise<void>;
+  /** In-process brokers only: publishes one batch (distinct aggregates), resolving once accepted. */
+  publishBatch?(events: BenchEvent[]): Promise<void>;
+  /** Stops consuming and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** What every contender module exports. */
+export type ContenderFactory = (job: ContenderJob, handle: BenchHandler) => Contender;
+
+/** How a contender run ended: all events handled, no progress for `idleTimeoutMs`, nothing handled, or a failure. */
+export type RunStatus = 'complete' | 'stalled' | 'no-events' | 'error';
+
+/** One contender run, as its process reports it. */
+export interface ContenderRunResult extends RecorderReport {
+  readonly scenario: string;
+  readonly contender: string;
+  readonly status: RunStatus;
+  readonly error?: string;
+  /** First to last handled event (ms). */
+  readonly durationMs: number;
+  /** Distinct events handled / `durationMs`. */
+  readonly msgsPerSec: number;
+  /** RSS once the contender had started (MB). */
+  readonly startRssMb: number;
+  /** Highest RSS sampled during the run (MB). */
+  readonly peakRssMb: number;
+  /** RSS after all events were handled and a garbage collection, with the contender still running (MB). */
+  readonly drainedRssMb: number | undefined;
+}

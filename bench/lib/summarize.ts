@@ -1,0 +1,81 @@
+import type { ContenderRunResult } from './contender';
+
+/** One contender in one scenario, over all its runs: medians of the measures, worst case of the checks. */
+export interface ContenderSummary {
+  readonly scenario: string;
+  readonly contender: string;
+  readonly label: string;
+  readonly runs: number;
+  /** Every run complete, nothing lost, no order violation, nothing unexpected. */
+  readonly ok: boolean;
+  /** Why `ok` is false, one entry per finding. */
+  readonly problems: string[];
+  readonly messages: number;
+  readonly msgsPerSec: number;
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly startRssMb: number;
+  readonly peakRssMb: number;
+  readonly drainedRssMb: number | undefined;
+  /** Worst run. */
+  readonly lost: number;
+  readonly orderViolations: number;
+  readonly duplicates: number;
+  readonly unexpected: number;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function medianOf(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === values.length && defined.length > 0 ? median(defined) : undefined;
+}
+
+/** Combines the runs of one contender in one scenario; a failed run is never averaged away. */
+export function summarize(label: string, runs: readonly ContenderRunResult[]): ContenderSummary {
+  const worst = (pick: (r: ContenderRunResult) => number) => Math.max(...runs.map(pick));
+  const lost = worst((r) => r.lost);
+  const orderViolations = worst((r) => r.orderViolations);
+  const unexpected = worst((r) => r.unexpected);
+  const problems: string[] = [];
+  runs.forEach((run, i) => {
+    const which = runs.length > 1 ? `run ${i + 1}: ` : '';
+    if (run.status !== 'complete')
+      problems.push(`${which}${run.status}${run.error ? ` (${firstLine(run.error)})` : ''}`);
+  });
+  if (lost) problems.push(`lost ${lost}`);
+  if (orderViolations) problems.push(`${orderViolations} order violations`);
+  if (unexpected) problems.push(`${unexpected} unexpected events`);
+  return {
+    scenario: runs[0].scenario,
+    contender: runs[0].contender,
+    label,
+    runs: runs.length,
+    ok: problems.length === 0,
+    problems,
+    messages: runs[0].expected,
+    msgsPerSec: median(runs.map((r) => r.msgsPerSec)),
+    p50Ms: medianOf(runs.map((r) => r.p50Ms)),
+    p99Ms: medianOf(runs.map((r) => r.p99Ms)),
+    startRssMb: median(runs.map((r) => r.startRssMb)),
+    peakRssMb: median(runs.map((r) => r.peakRssMb)),
+    drainedRssMb: medianOf(runs.map((r) => r.drainedRssMb)),
+    lost,
+    orderViolations,
+    duplicates: worst((r) => r.duplicates),
+    unexpected,
+  };
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? ''
+  );
+}

@@ -1,0 +1,135 @@
+// `npm run bench`: runs the scenarios side by side, each contender in its own process on freshly
+// published data, prints the results table and writes bench/results/{latest.md,latest.json,throughput.svg}.
+import { fileURLToPath } from 'node:url';
+import { CONTENDERS, type ContenderId, isContenderId } from './contenders/contender-registry';
+import { parseBenchArgs, USAGE } from './lib/bench-args';
+import { eventCount } from './lib/bench-event';
+import type { ContenderRunResult } from './lib/contender';
+import { prepareRun, type RunSettings } from './lib/prepare-run';
+import { writeResults } from './lib/results-writer';
+import { textTable } from './lib/results-table';
+import { buildForChildren } from './lib/child-build';
+import { CONTENDER_PROCESS_ENTRY, failedRun, runContender } from './lib/run-contender';
+import { type ContenderSummary, summarize } from './lib/summarize';
+import { checkTargets, targetMark } from './lib/targets';
+import type { Scenario } from './scenarios/scenario';
+import { SCENARIOS } from './scenarios/scenarios';
+
+const DEFAULT_OUT = fileURLToPath(new URL('./results', import.meta.url));
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function select(only: string[], contenders: string[]): Scenario[] {
+  const unknownScenario = only.find((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknownScenario) {
+    throw new Error(
+      `unknown scenario '${unknownScenario}' (${SCENARIOS.map((s) => s.id).join(', ')})\n${USAGE}`,
+    );
+  }
+  const unknownContender = contenders.find((id) => !isContenderId(id));
+  if (unknownContender) {
+    throw new Error(
+      `unknown contender '${unknownContender}' (${Object.keys(CONTENDERS).join(', ')})\n${USAGE}`,
+    );
+  }
+  return SCENARIOS.filter((s) => only.length === 0 || only.includes(s.id));
+}
+
+function settingsFor(scenario: Scenario, quick: boolean): RunSettings {
+  return {
+    shape: quick ? scenario.quickShape : scenario.shape,
+    startTimeoutMs: 60_000,
+    idleTimeoutMs: quick ? 10_000 : 30_000,
+  };
+}
+
+/** Generous wall-clock bound for one contender process: start-up plus twice a fully serial run. */
+function hardTimeoutMs(scenario: Scenario, settings: RunSettings): number {
+  return settings.startTimeoutMs + 60_000 + eventCount(settings.shape) * (scenario.handlerDelayMs + 1) * 2;
+}
+
+async function runOnce(
+  entry: string,
+  scenario: Scenario,
+  contender: ContenderId,
+  settings: RunSettings,
+): Promise<ContenderRunResult> {
+  const expected = eventCount(settings.shape);
+  try {
+    const prepared = await prepareRun(scenario, contender, settings);
+    if (prepared.publishMs)
+      log(`  published ${expected} events in ${(prepared.publishMs / 1000).toFixed(1)} s`);
+    try {
+      return await runContender(entry, prepared.job, hardTimeoutMs(scenario, settings));
+    } finally {
+      await prepared.cleanup().catch((e: unknown) => log(`  cleanup failed: ${String(e)}`));
+    }
+  } catch (e) {
+    return failedRun(
+      scenario.id,
+      contender,
+      expected,
+      `preparing the data failed: ${e instanceof Error ? e.stack : String(e)}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const scenarios = select(args.only, args.contenders);
+  const startedAt = new Date().toISOString();
+  const entry = await buildForChildren(CONTENDER_PROCESS_ENTRY);
+  const summaries: ContenderSummary[] = [];
+  const runs: ContenderRunResult[] = [];
+  for (const scenario of scenarios) {
+    const settings = settingsFor(scenario, args.quick);
+    const contenders = scenario.contenders.filter(
+      (c) => args.contenders.length === 0 || args.contenders.includes(c),
+    );
+    for (const contender of contenders) {
+      const label = CONTENDERS[contender].label;
+      const results: ContenderRunResult[] = [];
+      for (let i = 1; i <= args.repeat; i++) {
+        log(`[${scenario.id}] ${label}, run ${i}/${args.repeat}`);
+        const result = await runOnce(entry, scenario, contender, settings);
+        log(
+          `  ${result.status}: ${Math.round(result.msgsPerSec)} msgs/s, ${result.distinct}/${result.expected} handled, ` +
+            `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+        );
+        if (result.error) log(result.error.replace(/^/gm, '  | '));
+        results.push(result);
+      }
+      runs.push(...results);
+      summaries.push(summarize(label, results));
+    }
+  }
+  if (summaries.length === 0) throw new Error(`nothing to run\n${USAGE}`);
+
+  const targets = checkTargets(scenarios, summaries);
+  log('');
+  log(textTable(summaries));
+  log('');
+  for (const t of targets) log(`target ${t.scenario}: ${t.text} (${targetMark(t)})`);
+  for (const s of summaries.filter((x) => !x.ok))
+    log(`✗ ${s.scenario} / ${s.label}: ${s.problems.join('; ')}`);
+  const titles = new Map(scenarios.map((s) => [s.id, s.title]));
+  const files = writeResults(args.out ?? DEFAULT_OUT, {
+    startedAt,
+    quick: args.quick,
+    repeat: args.repeat,
+    summaries,
+    targets,
+    runs,
+    titles,
+  });
+  log(`\nwrote ${files.join(', ')}`);
+  // A contender that lost, reordered or failed makes the run fail; a missed performance target does not.
+  process.exitCode = summaries.every((s) => s.ok) ? 0 : 1;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+});

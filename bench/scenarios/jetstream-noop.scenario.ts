@@ -1,0 +1,13 @@
+import type { Scenario } from './scenario';
+
+/** JetStream, no-op handler, 100,000 events: the library's overhead against a plain `consume()` loop with ack. */
+export const jetstreamNoopScenario: Scenario = {
+  id: 'jetstream-noop',
+  title: 'JetStream, no-op handler',
+  broker: 'nats',
+  shape: { aggregates: 1_000, versions: 100 },
+  quickShape: { aggregates: 100, versions: 50 },
+  handlerDelayMs: 0,
+  contenders: ['eventbus', 'jetstream-consume'],
+  target: { kind: 'throughput', contender: 'eventbus', baseline: 'jetstream-consume', atLeast: 0.7 },
+};

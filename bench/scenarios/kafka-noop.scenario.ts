@@ -1,0 +1,13 @@
+import type { Scenario } from './scenario';
+
+/** Kafka, no-op handler, 100,000 events: the library's overhead against the client's own limit. */
+export const kafkaNoopScenario: Scenario = {
+  id: 'kafka-noop',
+  title: 'Kafka, no-op handler',
+  broker: 'kafka',
+  shape: { aggregates: 1_000, versions: 100 },
+  quickShape: { aggregates: 100, versions: 50 },
+  handlerDelayMs: 0,
+  contenders: ['eventbus', 'kafkajs-each-batch'],
+  target: { kind: 'throughput', contender: 'eventbus', baseline: 'kafkajs-each-batch', atLeast: 0.7 },
+};

@@ -1,0 +1,37 @@
+import type { ContenderId } from '../contenders/contender-registry';
+import type { EventShape } from '../lib/bench-event';
+import type { BrokerKind } from '../lib/contender';
+
+/** `contender` reaches at least `atLeast` times the throughput of `baseline` (msgs/s). */
+export interface ThroughputTarget {
+  readonly kind: 'throughput';
+  readonly contender: ContenderId;
+  readonly baseline: ContenderId;
+  readonly atLeast: number;
+}
+
+/** `contender`'s peak RSS stays below `peakRssMb`, and after draining it is within `drainedWithinMb` of its start. */
+export interface MemoryTarget {
+  readonly kind: 'memory';
+  readonly contender: ContenderId;
+  readonly peakRssMb: number;
+  readonly drainedWithinMb: number;
+}
+
+export type Target = ThroughputTarget | MemoryTarget;
+
+/** One benchmark scenario: a data set, a handler and the contenders that consume it side by side. */
+export interface Scenario {
+  /** The name `--only` selects. */
+  readonly id: string;
+  readonly title: string;
+  readonly broker: BrokerKind;
+  /** Data set of a full run. */
+  readonly shape: EventShape;
+  /** Data set with `--quick`. */
+  readonly quickShape: EventShape;
+  /** The handler awaits a timer this long (ms); 0 is a no-op handler. */
+  readonly handlerDelayMs: number;
+  readonly contenders: readonly ContenderId[];
+  readonly target?: Target;
+}
