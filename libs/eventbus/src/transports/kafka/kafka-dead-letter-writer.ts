@@ -1,0 +1,49 @@
+import type { Message } from 'kafkajs';
+import { deadLetterHeaders } from '../dead-letter-headers';
+import type { DeadLetterInfo } from '../transport.port';
+import { KafkaDeadLetterError } from './kafka-dead-letter.error';
+
+/** A consumed record about to be dead-lettered. */
+export interface DeadLetterSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Writes one record and resolves once the broker confirmed it (acks from all in-sync replicas). */
+export type ConfirmedSend = (topic: string, message: Message) => Promise<void>;
+
+/**
+ * Writes dead letters to `<topic><suffix>`: the original key, value and headers plus the
+ * `x-dead-letter-*` headers (original topic, partition, offset, error, attempts, time).
+ */
+export class KafkaDeadLetterWriter {
+  constructor(
+    readonly suffix: string,
+    private readonly send: ConfirmedSend,
+  ) {}
+
+  topicOf(topic: string): string {
+    return `${topic}${this.suffix}`;
+  }
+
+  /** Resolves once the broker confirmed the dead letter; rejects with `KafkaDeadLetterError` otherwise. */
+  async write(source: DeadLetterSource, info: DeadLetterInfo): Promise<void> {
+    const deadLetterTopic = this.topicOf(source.topic);
+    const headers = deadLetterHeaders(source.headers, {
+      topic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      reason: info.reason,
+      attempts: info.attempts,
+    });
+    try {
+      await this.send(deadLetterTopic, { key: source.key, value: source.value, headers });
+    } catch (error) {
+      throw new KafkaDeadLetterError(source.topic, source.partition, source.offset, deadLetterTopic, error);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { IHeaders } from 'kafkajs';
+
+/**
+ * Kafka record headers as UTF-8 strings. Of a repeated header key the last value wins (Kafka's
+ * `lastHeader`); a header without a value becomes `''`.
+ */
+export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    result[key] = last === undefined ? '' : last.toString();
+  }
+  return result;
+}

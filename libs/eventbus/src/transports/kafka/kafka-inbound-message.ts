@@ -1,0 +1,85 @@
+import type { LoggerService } from '@nestjs/common';
+import type { KafkaMessage } from 'kafkajs';
+import type { DeadLetterInfo, InboundMessage } from '../transport.port';
+import type { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
+import { stringHeaders } from './kafka-headers';
+import type { PartitionWatermark } from './partition-watermark';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One consumed Kafka record. Settling it (`ack`, or `deadLetter` once the dead letter is confirmed) lets
+ * the partition's commit watermark pass it; `release` leaves it unsettled, so it is consumed again after
+ * a restart or by the partition's next owner. The first settlement counts; later ones are no-ops. A
+ * record of a partition this consumer no longer owns settles without effect and is not dead-lettered:
+ * its new owner receives it again.
+ */
+export class KafkaInboundMessage implements InboundMessage {
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sequence: number;
+  readonly deliveryCount = 1;
+  private done = false;
+  private deadLettering: Promise<void> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly raw: KafkaMessage,
+    private readonly watermark: PartitionWatermark,
+    private readonly deadLetters: KafkaDeadLetterWriter | undefined,
+    private readonly logger: LoggerService,
+  ) {
+    this.key = raw.key === null ? undefined : raw.key.toString();
+    this.value = raw.value ?? EMPTY;
+    this.headers = stringHeaders(raw.headers);
+    this.sequence = Number(raw.offset);
+  }
+
+  async ack(): Promise<void> {
+    this.settle();
+  }
+
+  deadLetter(info: DeadLetterInfo): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.deadLettering ??= this.writeDeadLetter(info).finally(() => (this.deadLettering = undefined));
+    return this.deadLettering;
+  }
+
+  release(): void {
+    this.done = true;
+  }
+
+  private async writeDeadLetter(info: DeadLetterInfo): Promise<void> {
+    const where = `${this.topic}[${this.partition}]@${this.raw.offset}`;
+    if (!this.deadLetters) {
+      this.logger.warn(
+        `Dead-lettering is off: ${where} is acknowledged after ${info.attempts} attempt(s): ${info.reason}`,
+      );
+    } else if (this.watermark.revoked) {
+      this.logger.warn(
+        `${where} is not dead-lettered: this consumer no longer owns its partition, so it is consumed again`,
+      );
+    } else {
+      await this.deadLetters.write(
+        {
+          topic: this.topic,
+          partition: this.partition,
+          offset: this.raw.offset,
+          key: this.raw.key,
+          value: this.raw.value,
+          headers: this.headers,
+        },
+        info,
+      );
+    }
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.done) return;
+    this.done = true;
+    this.watermark.settle(this.sequence);
+  }
+}

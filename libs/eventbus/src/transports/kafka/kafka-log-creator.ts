@@ -1,0 +1,20 @@
+import type { LoggerService } from '@nestjs/common';
+import { logLevel, type logCreator } from 'kafkajs';
+
+/**
+ * Routes kafkajs log entries to the library's logger: errors to `error`, warnings to `warn`, the rest to
+ * `debug`. An error response the connection logs (`Response Heartbeat ... rebalancing`, `Response
+ * CreateTopics ... already exists`) goes to `debug`: the same error reaches the caller, which handles or
+ * reports it.
+ */
+export function kafkaLogCreator(logger: LoggerService): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, error } = log as { message: string; error?: unknown };
+      const text = `kafkajs ${namespace}: ${message}${error && error !== message ? ` (${String(error)})` : ''}`;
+      const responseError = namespace === 'Connection' && message.startsWith('Response ');
+      if (level === logLevel.ERROR && !responseError) logger.error(text);
+      else if (level === logLevel.WARN) logger.warn(text);
+      else logger.debug?.(text);
+    };
+}

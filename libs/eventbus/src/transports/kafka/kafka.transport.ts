@@ -1,0 +1,289 @@
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IMemberAssignment,
+  Kafka,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import type { AdapterContext } from '../adapter-context';
+import type { DeliverFn, OutboundMessage, SubscriptionSpec, Transport } from '../transport.port';
+import { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
+import { KafkaInboundMessage } from './kafka-inbound-message';
+import { kafkaLogCreator } from './kafka-log-creator';
+import type { ResolvedKafkaOptions } from './kafka-transport.options';
+import { KafkaTransportClosedError } from './kafka-transport-closed.error';
+import { OffsetCommitter } from './offset-committer';
+import { OwnedPartitions } from './owned-partitions';
+import { TopicProvisioner } from './topic-provisioner';
+
+/** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
+const MAX_FETCH_WAIT_MS = 5_000;
+/** Delays between attempts to restart a consumer that kafkajs gave up on: doubling, capped. */
+const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
+
+/**
+ * The Kafka adapter (kafkajs).
+ *
+ * Publishing uses an idempotent producer with `acks: -1` and resolves once all in-sync replicas have the
+ * record. Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is
+ * handed to the core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while
+ * handlers run (a slow handler never costs the partition). What is committed is our own per-partition
+ * watermark of settled records, never kafkajs's resolved marker: a commit does not pass an unsettled
+ * record. Commits happen every `commitIntervalMs`, when a rebalance starts and on close.
+ *
+ * Rebalances are followed through the `GROUP_JOIN` assignment: kept partitions continue where they were,
+ * revoked ones are dropped (late settlements of their records commit nothing), new ones start from the
+ * committed offset. kafkajs restarts a crashed consumer on retriable errors; on other crashes this
+ * adapter restarts it after a growing delay. Nothing that happens in a handler reaches kafkajs.
+ */
+export class KafkaTransport implements Transport {
+  readonly name = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly topics: TopicProvisioner;
+  private readonly deadLetters: KafkaDeadLetterWriter | undefined;
+  private readonly owned = new OwnedPartitions();
+  private readonly committer: OffsetCommitter;
+  private consumer: Consumer | undefined;
+  private deliver: DeliverFn | undefined;
+  private subscribedTopics: string[] = [];
+  private memberId: string | undefined;
+  private paused = false;
+  private stopped = false;
+  private connecting: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartAttempts = 0;
+
+  constructor(
+    private readonly options: ResolvedKafkaOptions,
+    private readonly context: AdapterContext,
+  ) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(context.logger),
+      ...options.client,
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+    this.topics = new TopicProvisioner(this.admin, options.numPartitions, options.replicationFactor);
+    this.deadLetters =
+      context.deadLetterSuffix === undefined
+        ? undefined
+        : new KafkaDeadLetterWriter(context.deadLetterSuffix, (topic, message) => this.send(topic, message));
+    this.committer = new OffsetCommitter(
+      this.owned,
+      async (offsets) => this.consumer!.commitOffsets(offsets),
+      context.logger,
+    );
+  }
+
+  /** Connects the producer and the admin client; consuming connects its own consumer. */
+  connect(): Promise<void> {
+    if (this.closing) return Promise.reject(new KafkaTransportClosedError('connect'));
+    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  publish(topic: string, message: OutboundMessage): Promise<void> {
+    return this.send(topic, {
+      key: message.key ?? null,
+      value: message.value,
+      headers: { ...message.headers },
+    });
+  }
+
+  consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
+    if (this.closing) return Promise.reject(new KafkaTransportClosedError('consume'));
+    const topics = [...new Set(subscriptions.map((s) => s.topic))];
+    if (topics.length === 0) return Promise.resolve();
+    this.starting = this.startConsumer(topics, deliver);
+    return this.starting;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.applyFlowControl();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.applyFlowControl();
+  }
+
+  /** Pauses every partition for good and delivers nothing more; the group membership stays until close. */
+  async stopConsuming(): Promise<void> {
+    this.stopped = true;
+    this.applyFlowControl();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async send(topic: string, message: Message): Promise<void> {
+    if (this.closing) throw new KafkaTransportClosedError('publish');
+    await this.connect();
+    if (this.options.createTopics) await this.topics.ensure([topic]);
+    await this.producer.send({ topic, acks: -1, messages: [message] });
+  }
+
+  private async startConsumer(topics: string[], deliver: DeliverFn): Promise<void> {
+    await this.connect();
+    if (this.options.createTopics) {
+      const deadLetters = this.deadLetters;
+      await this.topics.ensure(
+        deadLetters ? [...topics, ...topics.map((t) => deadLetters.topicOf(t))] : topics,
+      );
+    }
+    this.deliver = deliver;
+    this.subscribedTopics = topics;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeout,
+      heartbeatInterval: this.options.heartbeatInterval,
+      maxWaitTimeInMs: Math.min(MAX_FETCH_WAIT_MS, this.options.heartbeatInterval),
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      this.onGroupJoin(payload.memberId, payload.memberAssignment),
+    );
+    consumer.on(consumer.events.REBALANCING, () => void this.committer.commit());
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
+    await this.runConsumer();
+    this.committer.start(this.options.commitIntervalMs);
+  }
+
+  private runConsumer(): Promise<void> {
+    return this.consumer!.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * Hands every record of the batch to the core and resolves its offset so fetching moves on. Stops early,
+   * leaving the rest unresolved (fetched again later), when intake is paused or stopped. Never throws.
+   */
+  private async onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const watermark = this.owned.get(topic, partition);
+    for (const record of batch.messages) {
+      if (this.paused || this.stopped || !isRunning() || isStale()) return;
+      if (watermark.track(Number(record.offset))) {
+        this.handOver(
+          new KafkaInboundMessage(topic, partition, record, watermark, this.deadLetters, this.context.logger),
+        );
+      }
+      resolveOffset(record.offset);
+    }
+    watermark.skipTo(Number(batch.lastOffset()) + 1);
+  }
+
+  private handOver(message: KafkaInboundMessage): void {
+    try {
+      this.deliver!(message);
+    } catch (error) {
+      this.context.logger.error(
+        `Delivering ${message.topic}[${message.partition}]@${message.raw.offset} threw; it stays unsettled: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+  }
+
+  /**
+   * A group generation started: a new member id means the membership was lost in between, so nothing is
+   * kept. Kept partitions continue after their last delivered record instead of the committed offset, so
+   * records still in flight are not delivered twice.
+   */
+  private onGroupJoin(memberId: string, assignment: IMemberAssignment): void {
+    if (memberId !== this.memberId) {
+      this.owned.revokeAll();
+      this.memberId = memberId;
+    }
+    for (const watermark of this.owned.assign(assignment)) {
+      const next = watermark.nextOffset;
+      if (next !== undefined) {
+        this.consumer!.seek({ topic: watermark.topic, partition: watermark.partition, offset: String(next) });
+      }
+    }
+    this.restartAttempts = 0;
+    this.applyFlowControl();
+  }
+
+  /** The consumer left the group. kafkajs restarts it on retriable errors; otherwise we do, after a delay. */
+  private onCrash(error: Error, restartedByClient: boolean): void {
+    this.owned.revokeAll();
+    this.memberId = undefined;
+    if (this.closing || restartedByClient) return;
+    const delay = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** this.restartAttempts++);
+    this.context.logger.error(`Kafka consumer stopped (${error.message}); restarting it in ${delay} ms`);
+    this.restartTimer = setTimeout(() => void this.restartConsumer(), delay);
+  }
+
+  private async restartConsumer(): Promise<void> {
+    if (this.closing) return;
+    try {
+      await this.consumer!.connect();
+      await this.runConsumer();
+    } catch (error) {
+      this.onCrash(error instanceof Error ? error : new Error(String(error)), false);
+    }
+  }
+
+  /** Pauses all partitions of the subscribed topics while paused or stopped, else resumes them. */
+  private applyFlowControl(): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const topics = this.subscribedTopics.map((topic) => ({ topic }));
+    try {
+      if (this.paused || this.stopped) consumer.pause(topics);
+      else consumer.resume(topics);
+    } catch {
+      // The consumer is between runs (starting or restarting); the next group join applies the state.
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.applyFlowControl();
+    clearTimeout(this.restartTimer);
+    await this.starting?.catch(() => undefined);
+    this.committer.stop();
+    await this.committer.commit();
+    this.owned.revokeAll();
+    await this.connecting?.catch(() => undefined);
+    const clients = [this.consumer, this.producer, this.admin].filter((c) => c !== undefined);
+    for (const client of clients) {
+      try {
+        await client.disconnect();
+      } catch (error) {
+        this.context.logger.warn(
+          `Disconnecting from Kafka failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+}
