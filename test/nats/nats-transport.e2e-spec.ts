@@ -182,6 +182,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(byBody.get('m4')!.deliveryCount).toBeGreaterThanOrEqual(1);
     expect(byBody.get('m5')!.deliveryCount).toBe(1);
     expect(byBody.get('m2')!.sequence).toBe(m2.sequence);
+    expect(byBody.get('m4')!.sequence).toBe(m4.sequence);
     await Promise.all(redelivered.map((m) => m.ack()));
     await second.close();
     expect(again.messages).toHaveLength(3);
@@ -238,6 +239,44 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(info.num_redelivered).toBe(0);
     expect(info.num_ack_pending).toBe(0);
     expect(info.ack_floor.stream_seq).toBe(acked.sequence);
+  });
+
+  it('stops pulling while paused (messages already on the wire are parked) and delivers in order on resume', async () => {
+    const stream = newStream('NT_PAUSE');
+    const subject = `${stream}.orders`;
+    const transport = open({ stream, durable: 'svc', maxBuffered: 10 });
+    for (let n = 1; n <= 30; n++)
+      await transport.publish(subject, { key: 'k', value: body(`m${n}`), headers: {} });
+    const inbox = new Inbox();
+    let resumed = false;
+    await transport.consume([{ topic: subject, semantics: 'domain-event' }], (message) => {
+      inbox.deliver(message);
+      if (resumed) void message.ack();
+      else if (inbox.messages.length === 5) transport.pause(); // the core's buffer is full
+    });
+    const firstFive = await inbox.receive(5);
+    const name = natsConsumerName('svc', subject);
+    await waitFor(
+      async () => (await probe.consumer(stream, name)).num_waiting === 0,
+      15_000,
+      () => 'pull requests',
+    );
+    await Promise.all(firstFive.map((m) => m.ack()));
+    await sleep(1_000);
+    expect(inbox.messages).toHaveLength(5);
+    const paused = await probe.consumer(stream, name);
+    expect(paused.num_waiting).toBe(0);
+    expect(paused.num_ack_pending).toBeLessThanOrEqual(10);
+
+    resumed = true;
+    transport.resume();
+    const all = await inbox.receive(30);
+    await transport.close();
+    expect(all.map((m) => m.value.toString())).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 1}`));
+    expect(inbox.messages).toHaveLength(30);
+    const info = await probe.consumer(stream, name);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
   });
 
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {

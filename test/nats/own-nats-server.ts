@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { sleep } from './nats-test-kit';
+
+/** The installed binary: on PATH, else where the Debian package puts it. */
+const BINARY = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+
+/**
+ * A nats-server with JetStream that a test owns: a free port on 127.0.0.1 and a store directory that survives
+ * `kill()` and `start()` again, so the test can crash and restart the server mid-stream.
+ */
+export class OwnNatsServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+  ) {}
+
+  static async create(): Promise<OwnNatsServer> {
+    return new OwnNatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'eventbus-nats-')));
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server and resolves once JetStream answers. */
+  async start(): Promise<void> {
+    const child = spawn(BINARY, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
+      stdio: 'ignore',
+    });
+    this.process = child;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+      try {
+        const nc = await connect({ servers: this.url, reconnect: false, timeout: 1_000 });
+        await (await jetstreamManager(nc)).getAccountInfo();
+        await nc.close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`nats-server on ${this.url} not ready`, { cause: err });
+        await sleep(100);
+      }
+    }
+  }
+
+  /** SIGKILL: no graceful shutdown, like a crash. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
