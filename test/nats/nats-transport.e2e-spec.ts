@@ -279,6 +279,29 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(info.num_redelivered).toBe(0);
   });
 
+  it('re-creates a consumer deleted under it and keeps consuming, without handing over what it already acked', async () => {
+    const stream = newStream('NT_RECREATE');
+    const subject = `${stream}.orders`;
+    const transport = open({ stream, durable: 'svc' });
+    const inbox = new Inbox();
+    await transport.consume([{ topic: subject, semantics: 'domain-event' }], (message) => {
+      inbox.deliver(message);
+      void message.ack();
+    });
+    await transport.publish(subject, { value: body('before'), headers: {} });
+    await inbox.receive(1);
+
+    await probe.jsm.consumers.delete(stream, natsConsumerName('svc', subject));
+    await transport.publish(subject, { value: body('after'), headers: {} });
+    await inbox.receive(2);
+    await transport.close();
+    // The new consumer starts from the stream's first message again; the ack of "before" is remembered.
+    expect(inbox.messages.map((m) => m.value.toString())).toEqual(['before', 'after']);
+    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {
     const stream = newStream('NT_NOPROV');
     const subject = `${stream}.x`;
