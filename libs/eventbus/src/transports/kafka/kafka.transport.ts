@@ -18,6 +18,7 @@ import type { ResolvedKafkaOptions } from './kafka-transport.options';
 import { KafkaTransportClosedError } from './kafka-transport-closed.error';
 import { OffsetCommitter } from './offset-committer';
 import { OwnedPartitions } from './owned-partitions';
+import { PublishBatcher } from './publish-batcher';
 import { TopicProvisioner } from './topic-provisioner';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
@@ -29,7 +30,7 @@ const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
  * The Kafka adapter (kafkajs).
  *
  * Publishing uses an idempotent producer with `acks: -1` and resolves once all in-sync replicas have the
- * record. Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is
+ * record; concurrent publishes share produce requests. Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is
  * handed to the core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while
  * handlers run (a slow handler never costs the partition). What is committed is our own per-partition
  * watermark of settled records, never kafkajs's resolved marker: a commit does not pass an unsettled
@@ -46,6 +47,7 @@ export class KafkaTransport implements Transport {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private readonly topics: TopicProvisioner;
+  private readonly batcher: PublishBatcher;
   private readonly deadLetters: KafkaDeadLetterWriter | undefined;
   private readonly owned = new OwnedPartitions();
   private readonly committer: OffsetCommitter;
@@ -77,6 +79,9 @@ export class KafkaTransport implements Transport {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.admin = this.kafka.admin();
+    this.batcher = new PublishBatcher(async (topicMessages) => {
+      await this.producer.sendBatch({ topicMessages, acks: -1 });
+    });
     this.topics = new TopicProvisioner(this.admin, options.numPartitions, options.replicationFactor);
     this.deadLetters =
       context.deadLetterSuffix === undefined
@@ -143,7 +148,7 @@ export class KafkaTransport implements Transport {
     if (this.closing) throw new KafkaTransportClosedError('publish');
     await this.connect();
     if (this.options.createTopics) await this.topics.ensure([topic]);
-    await this.producer.send({ topic, acks: -1, messages: [message] });
+    await this.batcher.send(topic, message);
   }
 
   private async startConsumer(topics: string[], deliver: DeliverFn): Promise<void> {
