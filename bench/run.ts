@@ -2,7 +2,7 @@
 // published data, prints the results table and writes bench/results/{latest.md,latest.json,throughput.svg}.
 import { fileURLToPath } from 'node:url';
 import { CONTENDERS, type ContenderId, isContenderId } from './contenders/contender-registry';
-import { parseBenchArgs, USAGE } from './lib/bench-args';
+import { type BenchArgs, parseBenchArgs, USAGE } from './lib/bench-args';
 import { eventCount } from './lib/bench-event';
 import type { ContenderRunResult } from './lib/contender';
 import { prepareRun, type RunSettings } from './lib/prepare-run';
@@ -76,19 +76,17 @@ async function runOnce(
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseBenchArgs(process.argv.slice(2));
-  const scenarios = select(args.only, args.contenders);
-  const startedAt = new Date().toISOString();
-  const entry = await buildForChildren(CONTENDER_PROCESS_ENTRY);
+/** Runs every selected contender `repeat` times per scenario, each run on fresh data in a fresh process. */
+async function runAll(
+  entry: string,
+  scenarios: readonly Scenario[],
+  args: BenchArgs,
+): Promise<{ summaries: ContenderSummary[]; runs: ContenderRunResult[] }> {
   const summaries: ContenderSummary[] = [];
   const runs: ContenderRunResult[] = [];
   for (const scenario of scenarios) {
     const settings = settingsFor(scenario, args.quick);
-    const contenders = scenario.contenders.filter(
-      (c) => args.contenders.length === 0 || args.contenders.includes(c),
-    );
-    for (const contender of contenders) {
+    for (const contender of contendersOf(scenario, args)) {
       const label = CONTENDERS[contender].label;
       const results: ContenderRunResult[] = [];
       for (let i = 1; i <= args.repeat; i++) {
@@ -105,7 +103,26 @@ async function main(): Promise<void> {
       summaries.push(summarize(label, results));
     }
   }
-  if (summaries.length === 0) throw new Error(`nothing to run\n${USAGE}`);
+  return { summaries, runs };
+}
+
+function contendersOf(scenario: Scenario, args: BenchArgs): ContenderId[] {
+  return scenario.contenders.filter((c) => args.contenders.length === 0 || args.contenders.includes(c));
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const scenarios = select(args.only, args.contenders);
+  if (!scenarios.some((s) => contendersOf(s, args).length > 0)) throw new Error(`nothing to run\n${USAGE}`);
+  const startedAt = new Date().toISOString();
+  const build = await buildForChildren(CONTENDER_PROCESS_ENTRY);
+  let results: Awaited<ReturnType<typeof runAll>>;
+  try {
+    results = await runAll(build.entry, scenarios, args);
+  } finally {
+    build.dispose();
+  }
+  const { summaries, runs } = results;
 
   const targets = checkTargets(scenarios, summaries);
   log('');
@@ -114,7 +131,6 @@ async function main(): Promise<void> {
   for (const t of targets) log(`target ${t.scenario}: ${t.text} (${targetMark(t)})`);
   for (const s of summaries.filter((x) => !x.ok))
     log(`✗ ${s.scenario} / ${s.label}: ${s.problems.join('; ')}`);
-  const titles = new Map(scenarios.map((s) => [s.id, s.title]));
   const files = writeResults(args.out ?? DEFAULT_OUT, {
     startedAt,
     quick: args.quick,
@@ -122,7 +138,7 @@ async function main(): Promise<void> {
     summaries,
     targets,
     runs,
-    titles,
+    titles: new Map(scenarios.map((s) => [s.id, s.title])),
   });
   log(`\nwrote ${files.join(', ')}`);
   // A contender that lost, reordered or failed makes the run fail; a missed performance target does not.

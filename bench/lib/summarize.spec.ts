@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ContenderRunResult } from './contender';
+import { summarize } from './summarize';
+
+function run(overrides: Partial<ContenderRunResult>): ContenderRunResult {
+  return {
+    scenario: 'kafka-io',
+    contender: 'kafkajs-each-message',
+    status: 'complete',
+    expected: 100,
+    handled: 100,
+    distinct: 100,
+    lost: 0,
+    duplicates: 0,
+    orderViolations: 0,
+    unexpected: 0,
+    firstAt: 0,
+    lastAt: 1_000,
+    p50Ms: 10,
+    p99Ms: 20,
+    durationMs: 1_000,
+    msgsPerSec: 100,
+    startRssMb: 50,
+    peakRssMb: 60,
+    drainedRssMb: 55,
+    ...overrides,
+  };
+}
+
+describe('summarize', () => {
+  it('reports the median of repeated runs', () => {
+    const summary = summarize('plain', [
+      run({ msgsPerSec: 300, p99Ms: 5 }),
+      run({ msgsPerSec: 100, p99Ms: 50 }),
+      run({ msgsPerSec: 200, p99Ms: 30 }),
+    ]);
+    expect(summary).toMatchObject({
+      runs: 3,
+      ok: true,
+      problems: [],
+      msgsPerSec: 200,
+      p99Ms: 30,
+      messages: 100,
+    });
+  });
+
+  it('flags a contender when any run lost, reordered or failed, with the worst counts', () => {
+    const summary = summarize('plain', [
+      run({}),
+      run({ status: 'stalled', lost: 7, distinct: 93, orderViolations: 2 }),
+      run({
+        status: 'error',
+        error: 'boom\nstack',
+        lost: 100,
+        distinct: 0,
+        p50Ms: undefined,
+        p99Ms: undefined,
+      }),
+    ]);
+    expect(summary.ok).toBe(false);
+    expect(summary).toMatchObject({ lost: 100, orderViolations: 2, p50Ms: undefined });
+    expect(summary.problems).toEqual([
+      'run 2: stalled',
+      'run 3: error (boom)',
+      'lost 100',
+      '2 order violations',
+    ]);
+  });
+
+  it('does not flag duplicates', () => {
+    expect(summarize('plain', [run({ duplicates: 3, handled: 103 })])).toMatchObject({
+      ok: true,
+      duplicates: 3,
+    });
+  });
+});
