@@ -21,7 +21,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'e2e',
-          include: ['test/**/*.e2e-spec.ts'],
+          include: ['test/**/*.e2e-spec.ts', 'bench/**/*.e2e-spec.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Broker tests share one Kafka and one NATS server on a 2-core machine: one file at a time.

@@ -20,7 +20,7 @@ import { BENCH_EVENT_TYPE, eventBusOptions } from './eventbus-options';
 export const createContender: ContenderFactory = (job, handle) => {
   @Controller()
   class BenchController {
-    @(DomainEvent(job.topic) as MethodDecorator)
+    @DomainEvent(job.topic)
     onEvent(@Payload() event: DomainEventEnvelope<BenchEvent>): void | Promise<void> {
       return handle({
         aggregateId: event.aggregateId,

@@ -205,7 +205,7 @@ describe('Nest integration (memory transport)', () => {
         handled.push(order);
       }
 
-      @EventPattern(`${topic}.dlq`)
+      @EventPattern<string>(`${topic}.dlq`)
       onDead(@Ctx() ctx: EventBusContext) {
         dead.push({ ...ctx.getHeaders() });
       }

@@ -28,7 +28,7 @@ function controllerWith(
 
 /** A controller with one `@DomainEvent(topic)` handler per entry. */
 export const domainController = (handlers: Record<string, DomainHandler>): Type =>
-  controllerWith((topic) => DomainEvent(topic) as MethodDecorator, handlers);
+  controllerWith((topic) => DomainEvent(topic), handlers);
 
 /** A controller with one raw `@EventPattern(topic)` handler per entry. */
 export const rawController = (handlers: Record<string, RawHandler>): Type =>

@@ -44,14 +44,14 @@ export class OrdersController {
   }
 
   /** Raw messages: at-most-once, a failure is logged and dropped. */
-  @EventPattern(demo.auditTopic)
+  @EventPattern<string>(demo.auditTopic)
   onAudit(@Payload() record: AuditRecord) {
     if (record.n % demo.auditFailEvery === 0) throw new Error(`audit ${record.n} rejected`);
     this.tracker.auditHandled++;
   }
 
   /** Dead letters land here (raw subscription on the dead-letter topic). */
-  @EventPattern(`${demo.ordersTopic}.dlq`)
+  @EventPattern<string>(`${demo.ordersTopic}.dlq`)
   onDeadLetter() {
     this.tracker.deadLetters++;
   }

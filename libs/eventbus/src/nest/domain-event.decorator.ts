@@ -15,6 +15,6 @@ export interface DomainEventOptions {
  * It is `@EventPattern(topic, EVENT_BUS_TRANSPORT, { 'eventbus:domainEvent': options })`, so guards, pipes,
  * interceptors and exception filters apply as to any Nest event handler.
  */
-export function DomainEvent(topic: string, options: DomainEventOptions = {}) {
-  return EventPattern(topic, EVENT_BUS_TRANSPORT, { [DOMAIN_EVENT_EXTRA]: options });
+export function DomainEvent(topic: string, options: DomainEventOptions = {}): MethodDecorator {
+  return EventPattern(topic, EVENT_BUS_TRANSPORT, { [DOMAIN_EVENT_EXTRA]: options }) as MethodDecorator;
 }
