@@ -5,6 +5,7 @@ import { decisionForError } from '../policy/decide';
 import { retryDelayMs } from '../policy/retry-schedule';
 import type { DispatchJob } from './dispatch-job';
 import { emptyCounters, type DispatcherEvent, type DispatcherEventType } from './dispatcher-events';
+import { AttemptAbort } from './attempt-abort';
 import { FifoQueue } from './fifo-queue';
 import { Mailbox, type MailboxEntry } from './mailbox';
 
@@ -171,34 +172,27 @@ export class Dispatcher {
 
   /** Runs one attempt; never rejects. A timeout or a shutdown abort resolves it as a failure. */
   private attempt(entry: MailboxEntry): Promise<AckDecision> {
-    const abort = new AbortController();
-    entry.abort = abort;
     this.running.add(entry);
     const { handlerTimeoutMs } = this.settings;
     return new Promise<AckDecision>((resolve) => {
-      const timer = setTimeout(() => {
-        this.emit('timed-out', entry, `no result within ${handlerTimeoutMs} ms`);
-        abort.abort(new HandlerTimeoutError(handlerTimeoutMs));
-      }, handlerTimeoutMs);
+      let done = false;
       const finish = (decision: AckDecision) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         this.running.delete(entry);
         entry.abort = undefined;
         resolve(decision);
       };
-      abort.signal.addEventListener('abort', () => finish(decisionForError(abort.signal.reason)), {
-        once: true,
-      });
+      const attempt = new AttemptAbort(entry.attempt, (reason) => finish(decisionForError(reason)));
+      entry.abort = attempt;
+      const timer = setTimeout(() => {
+        this.emit('timed-out', entry, `no result within ${handlerTimeoutMs} ms`);
+        attempt.abort(new HandlerTimeoutError(handlerTimeoutMs));
+      }, handlerTimeoutMs);
       Promise.resolve()
-        .then(() => entry.job.run({ attempt: entry.attempt, signal: abort.signal }))
-        .then(
-          (decision) => {
-            if (!abort.signal.aborted) finish(decision);
-          },
-          (error: unknown) => {
-            if (!abort.signal.aborted) finish(decisionForError(error));
-          },
-        );
+        .then(() => entry.job.run(attempt))
+        .then(finish, (error: unknown) => finish(decisionForError(error)));
     });
   }
 

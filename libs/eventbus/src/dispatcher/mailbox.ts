@@ -1,3 +1,4 @@
+import type { AttemptAbort } from './attempt-abort';
 import type { DispatchJob } from './dispatch-job';
 
 /** A job waiting in, or running at the head of, its mailbox. */
@@ -5,7 +6,8 @@ export interface MailboxEntry {
   readonly job: DispatchJob;
   attempt: number;
   settled: boolean;
-  abort?: AbortController;
+  /** The running attempt's cancellation. */
+  abort?: AttemptAbort;
 }
 
 /**

@@ -11,7 +11,8 @@ type EnvelopeCandidate = { readonly [K in keyof DomainEventEnvelope]?: unknown }
 
 const HEADER_SAFE = 'a non-empty string without surrounding whitespace or control characters';
 const RFC_3339 = 'an RFC 3339 date-time string with a time zone, e.g. 2024-05-01T12:00:00.000Z';
-const RFC_3339_PATTERN = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+const RFC_3339_PATTERN =
+  /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(?:\.\d+)?(?:Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/i;
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /** Metadata keys that also travel as headers, so they follow the header rules. */
@@ -61,11 +62,15 @@ function isHeaderSafe(value: unknown): value is string {
   );
 }
 
+/** RFC 3339 date-time with a real calendar date (no February 30); checked without building a Date (hot path). */
 function isRfc3339(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   const match = RFC_3339_PATTERN.exec(value);
-  if (!match || Number.isNaN(Date.parse(value))) return false;
-  // Date.parse rolls 2024-02-30 over to March 1: the calendar date must survive a round trip.
-  const date = match[1];
-  return new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
+  if (!match) return false;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day <= daysInMonth;
 }

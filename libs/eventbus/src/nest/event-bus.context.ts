@@ -1,10 +1,10 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import type { AttemptContext } from '../dispatcher/dispatch-job';
 import type { InboundMessage, TransportName } from '../transports/transport.port';
 
 type EventBusContextArgs = [
   message: InboundMessage,
-  attempt: number,
-  signal: AbortSignal,
+  attempt: AttemptContext,
   transport: TransportName,
   aggregateId: string | undefined,
 ];
@@ -18,12 +18,12 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
 
   /** 1-based delivery attempt, counting broker redeliveries and in-process retries. */
   getAttempt(): number {
-    return this.args[1];
+    return this.args[1].attempt;
   }
 
   /** The aggregate id of a domain event; the message key of a raw message (undefined when it has none). */
   getAggregateId(): string | undefined {
-    return this.args[4];
+    return this.args[3];
   }
 
   /** The message headers (envelope fields travel as `ce_*` headers). */
@@ -33,12 +33,12 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
 
   /** `'memory'`, `'kafka'` or `'nats'`. */
   getTransport(): TransportName {
-    return this.args[3];
+    return this.args[2];
   }
 
   /** Aborted when the attempt exceeds `handlerTimeoutMs` or the server shuts down; pass it to your I/O. */
   get signal(): AbortSignal {
-    return this.args[2];
+    return this.args[1].signal;
   }
 
   /** The broker's own message (kafkajs `KafkaMessage`, nats.js `JsMsg`, memory record), for experts. */

@@ -107,7 +107,8 @@ export class EventBusServer
    * them) are never lost. Nest's processing hooks run around it.
    */
   override handleEvent(pattern: string, packet: ReadPacket, context: EventBusContext): Promise<AckDecision> {
-    const handler = this.getHandlerByPattern(pattern);
+    // Routes are registered under their normalized pattern: a direct lookup skips Nest's per-call JSON.parse.
+    const handler = this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern);
     if (!handler) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
     return new Promise<AckDecision>((resolve) => {
       try {
@@ -247,11 +248,11 @@ export class EventBusServer
       semantics: route.semantics,
       orderingKey: aggregateId === undefined ? undefined : `${message.topic}\u0000${aggregateId}`,
       maxAttempts: route.maxAttempts,
-      run: ({ attempt, signal }) =>
+      run: (attempt) =>
         this.handleEvent(
           route.topic,
           { pattern: route.topic, data },
-          new EventBusContext([message, attempt, signal, transportName, aggregateId]),
+          new EventBusContext([message, attempt, transportName, aggregateId]),
         ),
     });
   }
