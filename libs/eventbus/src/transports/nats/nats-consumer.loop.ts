@@ -6,17 +6,18 @@ import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.
 import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { NatsDeliveryTracker } from './nats-delivery.tracker';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
+import { NatsReleaseQueue } from './nats-release.queue';
 import { settleWithin } from './with-timeout';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
 const MAX_PULL_BATCH = 512;
-/** Lifetime of a pull request; the server sends idle heartbeats every half of it. */
-const PULL_EXPIRES_MS = 10_000;
 /**
- * `nak` delay of a release while this instance still pulls, so a released message cannot come straight back in
- * a tight loop. Once intake stopped (shutdown), releases are plain `nak()`s: another instance gets them at once.
+ * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
+ * loop). Short, because releases at shutdown wait until the last pull request expired (see NatsReleaseQueue).
  */
-const RELEASE_DELAY_MS = 1_000;
+const PULL_EXPIRES_MS = 2_000;
+/** Allowance for the pull request reaching the server later than it was sent. */
+const PULL_EXPIRY_MARGIN_MS = 500;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
 const REOPEN_MAX_DELAY_MS = 5_000;
@@ -57,7 +58,12 @@ export interface NatsConsumerLoopOptions {
  * - The pull loop is closed and opened again (consumer re-provisioned when allowed) when nats.js reports missed
  *   heartbeats or a missing consumer/stream, when it stops on its own, and after a reconnect.
  * - `stop()` drains and closes the pull loop for good: no delivery after it resolves; stragglers and parked
- *   messages are released (`nak`). Held messages can still be settled.
+ *   messages are released. Held messages can still be settled; releases from then on are queued and sent in
+ *   sequence order once the server forgot our pull requests (`flushReleases()`).
+ * - A release while still pulling is a plain `nak()`: the server redelivers it at once (to this instance or
+ *   another). No delay: on nats-server 2.9 a delayed redelivery that falls after intake stopped is dropped from
+ *   the redelivery queue until `ack_wait` (see NatsReleaseQueue). The core releases only when it gives a message
+ *   back (shutdown), never to retry, so no tight redelivery loop arises.
  */
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;
@@ -68,6 +74,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   private failures = 0;
   private readonly tracker: NatsDeliveryTracker;
   private readonly parked: NatsInboundMessage[] = [];
+  private readonly releases = new NatsReleaseQueue();
 
   constructor(private readonly o: NatsConsumerLoopOptions) {
     this.state = o.paused ? 'paused' : 'running';
@@ -109,14 +116,16 @@ export class NatsConsumerLoop implements NatsSettlement {
     for (const message of this.parked.splice(0)) message.release();
   }
 
-  /** `working()` on every held message. */
+  /** `working()` on every held message and every release not sent yet. */
   keepAlive(): void {
     for (const message of this.tracker.unsettled()) message.keepAlive();
+    this.releases.keepAlive();
   }
 
-  /** Releases every held message (shutdown). */
-  releaseUnsettled(): void {
+  /** Releases every held message and sends all releases (shutdown, after `stop()`). */
+  async releaseUnsettled(): Promise<void> {
     for (const message of this.tracker.unsettled()) message.release();
+    await this.releases.flush();
   }
 
   settled(message: NatsInboundMessage, outcome: NatsSettledOutcome): void {
@@ -127,10 +136,8 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.tracker.forget(message.sequence);
     const parkedAt = this.parked.indexOf(message);
     if (parkedAt >= 0) this.parked.splice(parkedAt, 1);
-  }
-
-  releaseDelayMs(): number {
-    return this.state === 'stopped' ? 0 : RELEASE_DELAY_MS;
+    if (this.state === 'stopped') this.releases.add(message);
+    else message.sendNak();
   }
 
   async writeDeadLetter(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void> {
@@ -165,6 +172,7 @@ export class NatsConsumerLoop implements NatsSettlement {
         callback: (msg) => this.receive(msg),
       });
       this.messages = messages;
+      this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
       this.watch(messages);
       this.failures = 0;
     } catch (err) {
@@ -181,7 +189,11 @@ export class NatsConsumerLoop implements NatsSettlement {
   private watch(messages: ConsumerMessages): void {
     void (async () => {
       for await (const status of messages.status()) {
-        if (RESTART_ON.has(status.type) && this.messages === messages) this.restart(status.type);
+        if (status.type === 'next') {
+          this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
+        } else if (RESTART_ON.has(status.type) && this.messages === messages) {
+          this.restart(status.type);
+        }
       }
     })().catch(() => undefined);
     void messages.closed().then(
@@ -218,8 +230,8 @@ export class NatsConsumerLoop implements NatsSettlement {
       const outcome = this.tracker.settledOutcome(msg.seq);
       if (outcome === 'ack') return msg.ack();
       if (outcome === 'term') return msg.term();
-      if (this.state === 'stopped') return msg.nak();
       const message = new NatsInboundMessage(msg, this.o.topic, this);
+      if (this.state === 'stopped') return message.release();
       this.tracker.hold(message);
       if (this.state === 'paused' || this.parked.length > 0) this.parked.push(message);
       else this.hand(message);

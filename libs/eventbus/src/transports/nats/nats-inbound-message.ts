@@ -9,10 +9,8 @@ export type NatsSettledOutcome = 'ack' | 'term';
 export interface NatsSettlement {
   /** Called once when the message is acknowledged or terminated. */
   settled(message: NatsInboundMessage, outcome: NatsSettledOutcome): void;
-  /** Called once when the message is released (nak'ed) for redelivery. */
+  /** Called once when the message is released; the loop decides when and how to `nak` it. */
   released(message: NatsInboundMessage): void;
-  /** `nak` delay for a release: 0 once intake stopped, a short delay while this instance still pulls. */
-  releaseDelayMs(): number;
   /** Writes the dead-letter copy and resolves on the server's PubAck. */
   writeDeadLetter(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void>;
   warn(message: string): void;
@@ -27,7 +25,7 @@ export interface NatsSettlement {
  *   redelivers and the loop acks the copy again without delivering it (at-least-once either way).
  * - `deadLetter()`: publishes to `<subject><suffix>`, waits for the PubAck, then `msg.term()`. A failed publish
  *   rejects and leaves the message unsettled.
- * - `release()`: `msg.nak()` for prompt redelivery (see `NatsSettlement.releaseDelayMs`).
+ * - `release()`: a `nak` for prompt redelivery, sent by the consumer loop (see `NatsConsumerLoop`).
  *
  * While unsettled, `keepAlive()` sends `working()` so the server does not redeliver it after `ack_wait`. When
  * the server redelivers it anyway, `refresh()` adopts the newer delivery for settlement instead of handing the
@@ -92,13 +90,20 @@ export class NatsInboundMessage implements InboundMessage {
     if (this.done) return;
     this.done = true;
     this.settlement.released(this);
-    const delay = this.settlement.releaseDelayMs();
-    this.send(() => (delay > 0 ? this.current.nak(delay) : this.current.nak()), 'nak');
   }
 
   /** Resets the server's `ack_wait` timer of an unsettled message. */
   keepAlive(): void {
-    if (!this.done) this.send(() => this.current.working(), 'working');
+    if (!this.done) this.sendWorking();
+  }
+
+  sendWorking(): void {
+    this.send(() => this.current.working(), 'working');
+  }
+
+  /** Asks the server to redeliver it. */
+  sendNak(): void {
+    this.send(() => this.current.nak(), 'nak');
   }
 
   /** The server delivered this message again while it is still held here: settle through the newer delivery. */

@@ -157,7 +157,7 @@ export class NatsTransport implements Transport {
   private async shutdown(): Promise<void> {
     await this.connecting?.catch(() => undefined);
     await this.stopConsuming();
-    for (const loop of this.loops.values()) loop.releaseUnsettled();
+    await Promise.all([...this.loops.values()].map((loop) => loop.releaseUnsettled()));
     this.keepAlive.stop();
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
