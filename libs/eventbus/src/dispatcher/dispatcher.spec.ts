@@ -297,6 +297,24 @@ describe('Dispatcher', () => {
     expect(msg.settlements).toEqual(['dead-letter']);
   });
 
+  it('drops messages the consumer lost to another one (revoked) without running them', async () => {
+    const dispatcher = new Dispatcher(settings({ maxConcurrency: 1 }));
+    let revoked = false;
+    const ran: number[] = [];
+    const messages = [1, 2, 3].map((seq) => Object.assign(message('a', seq), { isRevoked: () => revoked }));
+    for (const msg of messages) {
+      submit(dispatcher, msg, async () => {
+        ran.push(msg.sequence);
+        revoked = true;
+        return AckDecision.ack();
+      });
+    }
+    await until(() => dispatcher.buffered === 0);
+    expect(ran).toEqual([1]);
+    expect(messages.map((m) => m.settlements.join())).toEqual(['ack', 'release', 'release']);
+    expect(dispatcher.counters.released).toBe(2);
+  });
+
   it('signals backpressure at maxBuffered and relief at half of it', async () => {
     const pressure: boolean[] = [];
     const dispatcher = new Dispatcher(settings({ maxBuffered: 10, maxConcurrency: 1 }), {

@@ -153,6 +153,12 @@ export class Dispatcher {
 
   private async runHead(mailbox: Mailbox): Promise<void> {
     const entry = mailbox.head!;
+    if (entry.job.message.isRevoked?.()) {
+      // Another consumer owns it now and receives it again: drop it unhandled.
+      this.runningCount--;
+      this.release(entry);
+      return this.afterSettlement(mailbox);
+    }
     let decision: AckDecision;
     try {
       decision = await this.attempt(entry);

@@ -56,6 +56,11 @@ export interface InboundMessage {
   readonly partition?: number;
   /** The broker's own message object, for experts (kafkajs `KafkaMessage`, nats.js `JsMsg`, memory record). */
   readonly raw: unknown;
+  /**
+   * True once this consumer lost the message to another one (Kafka: its partition was revoked in a
+   * rebalance; the new owner receives it again). The core then drops it unhandled. Absent: never.
+   */
+  isRevoked?(): boolean;
   /** Handled (or deliberately skipped): the broker may forget it (Kafka: the watermark may pass it). */
   ack(): Promise<void>;
   /**

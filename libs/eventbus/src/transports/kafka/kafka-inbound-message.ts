@@ -37,6 +37,10 @@ export class KafkaInboundMessage implements InboundMessage {
     this.sequence = Number(raw.offset);
   }
 
+  isRevoked(): boolean {
+    return this.watermark.revoked;
+  }
+
   async ack(): Promise<void> {
     this.settle();
   }
