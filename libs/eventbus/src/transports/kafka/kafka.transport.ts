@@ -16,6 +16,7 @@ import { KafkaInboundMessage } from './kafka-inbound-message';
 import { kafkaLogCreator } from './kafka-log-creator';
 import type { ResolvedKafkaOptions } from './kafka-transport.options';
 import { KafkaTransportClosedError } from './kafka-transport-closed.error';
+import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
 import { OwnedPartitions } from './owned-partitions';
 import { PublishBatcher } from './publish-batcher';
@@ -30,11 +31,15 @@ const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
  * The Kafka adapter (kafkajs).
  *
  * Publishing uses an idempotent producer with `acks: -1` and resolves once all in-sync replicas have the
- * record; concurrent publishes share produce requests. Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is
- * handed to the core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while
- * handlers run (a slow handler never costs the partition). What is committed is our own per-partition
- * watermark of settled records, never kafkajs's resolved marker: a commit does not pass an unsettled
- * record. Commits happen every `commitIntervalMs`, when a rebalance starts and on close.
+ * record; concurrent publishes share produce requests.
+ *
+ * Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is handed to the
+ * core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while handlers run (a
+ * slow handler never costs the partition). When the core's buffer is full (`pause()`), the batch being
+ * handed over waits, heartbeating, until `resume()`: fetching stops and restarts without delay. What is
+ * committed is our own per-partition watermark of settled records, never kafkajs's resolved marker: a
+ * commit does not pass an unsettled record. Commits happen every `commitIntervalMs`, when a rebalance
+ * starts and on close.
  *
  * Rebalances are followed through the `GROUP_JOIN` assignment: kept partitions continue where they were,
  * revoked ones are dropped (late settlements of their records commit nothing), new ones start from the
@@ -55,7 +60,7 @@ export class KafkaTransport implements Transport {
   private deliver: DeliverFn | undefined;
   private subscribedTopics: string[] = [];
   private memberId: string | undefined;
-  private paused = false;
+  private readonly gate = new IntakeGate();
   private stopped = false;
   private connecting: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
@@ -124,19 +129,18 @@ export class KafkaTransport implements Transport {
   }
 
   pause(): void {
-    this.paused = true;
-    this.applyFlowControl();
+    this.gate.close();
   }
 
   resume(): void {
-    this.paused = false;
-    this.applyFlowControl();
+    this.gate.open();
   }
 
   /** Pauses every partition for good and delivers nothing more; the group membership stays until close. */
   async stopConsuming(): Promise<void> {
     this.stopped = true;
-    this.applyFlowControl();
+    this.gate.wake();
+    this.pauseAllWhenStopped();
   }
 
   close(): Promise<void> {
@@ -188,14 +192,23 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * Hands every record of the batch to the core and resolves its offset so fetching moves on. Stops early,
-   * leaving the rest unresolved (fetched again later), when intake is paused or stopped. Never throws.
+   * Hands every record of the batch to the core and resolves its offset so fetching moves on. Waits while
+   * the core's buffer is full. Stops early, leaving the rest unresolved (fetched again later), when intake
+   * stopped, the consumer stops or the partition was revoked. Never throws.
    */
-  private async onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const watermark = this.owned.get(topic, partition);
+    const current = () => !this.stopped && isRunning() && !isStale() && !watermark.revoked;
     for (const record of batch.messages) {
-      if (this.paused || this.stopped || !isRunning() || isStale()) return;
+      if (!this.gate.isOpen && !(await this.awaitIntake(heartbeat, current))) return;
+      if (!current()) return;
       if (watermark.track(Number(record.offset))) {
         this.handOver(
           new KafkaInboundMessage(topic, partition, record, watermark, this.deadLetters, this.context.logger),
@@ -204,6 +217,24 @@ export class KafkaTransport implements Transport {
       resolveOffset(record.offset);
     }
     watermark.skipTo(Number(batch.lastOffset()) + 1);
+  }
+
+  /**
+   * Waits until the core accepts messages again, heartbeating every `heartbeatInterval` so the group keeps
+   * this member. False when the batch must be abandoned instead: intake stopped, the partition is gone, or
+   * a heartbeat failed (a rebalance: kafkajs rejoins once the batch returns).
+   */
+  private async awaitIntake(heartbeat: () => Promise<void>, current: () => boolean): Promise<boolean> {
+    while (!this.gate.isOpen) {
+      if (!current()) return false;
+      await this.gate.wait(this.options.heartbeatInterval);
+      try {
+        await heartbeat();
+      } catch {
+        return false;
+      }
+    }
+    return current();
   }
 
   private handOver(message: KafkaInboundMessage): void {
@@ -235,7 +266,7 @@ export class KafkaTransport implements Transport {
       }
     }
     this.restartAttempts = 0;
-    this.applyFlowControl();
+    this.pauseAllWhenStopped();
   }
 
   /** The consumer left the group. kafkajs restarts it on retriable errors; otherwise we do, after a delay. */
@@ -258,22 +289,18 @@ export class KafkaTransport implements Transport {
     }
   }
 
-  /** Pauses all partitions of the subscribed topics while paused or stopped, else resumes them. */
-  private applyFlowControl(): void {
-    const consumer = this.consumer;
-    if (!consumer) return;
-    const topics = this.subscribedTopics.map((topic) => ({ topic }));
+  /** Once intake stopped, no partition of the subscribed topics is fetched any more. */
+  private pauseAllWhenStopped(): void {
+    if (!this.stopped || !this.consumer) return;
     try {
-      if (this.paused || this.stopped) consumer.pause(topics);
-      else consumer.resume(topics);
+      this.consumer.pause(this.subscribedTopics.map((topic) => ({ topic })));
     } catch {
-      // The consumer is between runs (starting or restarting); the next group join applies the state.
+      // The consumer is between runs (starting or restarting); the next group join pauses it.
     }
   }
 
   private async shutdown(): Promise<void> {
-    this.stopped = true;
-    this.applyFlowControl();
+    await this.stopConsuming();
     clearTimeout(this.restartTimer);
     await this.starting?.catch(() => undefined);
     this.committer.stop();
