@@ -1,10 +1,12 @@
+import { AckPolicy, jetstream } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import { natsConsumerName } from '../../libs/eventbus/src/transports/nats/nats-consumer-name';
 import { NatsHeaders } from '../../libs/eventbus/src/transports/nats/nats-headers';
 import { NatsProvisioningError } from '../../libs/eventbus/src/transports/nats/nats-provisioning.error';
 import type { NatsTransport } from '../../libs/eventbus/src/transports/nats/nats.transport';
-import { describeWithBrokers } from '../support/brokers';
+import { describeWithBrokers, NATS_SERVERS } from '../support/brokers';
 import { Inbox, JetStreamProbe, natsTransport, sleep, uniqueStream, waitFor } from './nats-test-kit';
 
 const body = (text: string) => Buffer.from(text);
@@ -204,6 +206,39 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await second.ack();
     await transport.close();
     expect((await probe.consumer(stream, natsConsumerName('svc', subject))).num_ack_pending).toBe(0);
+  });
+
+  it('takes over what a crashed consumer left unacknowledged before any newer message', async () => {
+    const stream = newStream('NT_TAKEOVER');
+    const subject = `${stream}.orders`;
+    const name = natsConsumerName('svc', subject);
+    const publisher = open({ stream, durable: 'publisher' });
+    for (let n = 1; n <= 10; n++)
+      await publisher.publish(subject, { key: 'o', value: body(`m${n}`), headers: {} });
+    await probe.jsm.consumers.add(stream, {
+      durable_name: name,
+      filter_subject: subject,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(2_000),
+      max_ack_pending: 100,
+    });
+    // Another instance takes m1..m6 and dies without acknowledging them.
+    const crashed = await connect({ servers: NATS_SERVERS });
+    const taken = await (await jetstream(crashed).consumers.get(stream, name)).fetch({ max_messages: 6 });
+    let count = 0;
+    for await (const _ of taken) if (++count === 6) break;
+    await crashed.close();
+
+    const transport = open({ stream, durable: 'svc', ackWaitMs: 2_000 });
+    const inbox = new Inbox();
+    await transport.consume([{ topic: subject, semantics: 'domain-event' }], inbox.deliver);
+    const all = await inbox.receive(10);
+    expect(all.map((m) => m.value.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
+    expect(all.map((m) => m.deliveryCount)).toEqual([2, 2, 2, 2, 2, 2, 1, 1, 1, 1]);
+    await Promise.all(all.map((m) => m.ack()));
+    await transport.close();
+    expect(inbox.messages).toHaveLength(10);
+    expect((await probe.consumer(stream, name)).num_ack_pending).toBe(0);
   });
 
   it('keeps a message held past ack_wait alive with working(): not redelivered, then acked', async () => {

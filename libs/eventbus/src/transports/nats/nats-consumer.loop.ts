@@ -6,6 +6,7 @@ import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.
 import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { NatsDeliveryTracker } from './nats-delivery.tracker';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
+import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
 import { settleWithin } from './with-timeout';
 
@@ -18,6 +19,8 @@ const MAX_PULL_BATCH = 512;
 const PULL_EXPIRES_MS = 2_000;
 /** Allowance for the pull request reaching the server later than it was sent. */
 const PULL_EXPIRY_MARGIN_MS = 500;
+/** Added to `ack_wait` for how long the recovery barrier waits for messages abandoned by a crashed instance. */
+const RECOVERY_MARGIN_MS = 1_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
 const REOPEN_MAX_DELAY_MS = 5_000;
@@ -42,6 +45,7 @@ export interface NatsConsumerLoopOptions {
   /** Undefined when dead-lettering is off: `deadLetter()` then only terminates the message. */
   readonly deadLetters: NatsDeadLetterPublisher | undefined;
   readonly paused: boolean;
+  readonly ackWaitMs: number;
   readonly connectionClosed: () => boolean;
   readonly logger: LoggerService;
 }
@@ -49,6 +53,8 @@ export interface NatsConsumerLoopOptions {
 /**
  * One durable pull consumer fed into the core with `consumer.consume()`.
  *
+ * - At start, a `NatsRecoveryBarrier` holds newer messages back until those a crashed instance left
+ *   unacknowledged came back, so they run first.
  * - Every received message is tracked until settled; a redelivery of a held sequence refreshes the held message
  *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
  * - `pause()` stops pulling: the pull subscription is drained (messages already on the wire are received) and
@@ -59,7 +65,7 @@ export interface NatsConsumerLoopOptions {
  *   heartbeats or a missing consumer/stream, when it stops on its own, and after a reconnect.
  * - `stop()` drains and closes the pull loop for good: no delivery after it resolves; stragglers and parked
  *   messages are released. Held messages can still be settled; releases from then on are queued and sent in
- *   sequence order once the server forgot our pull requests (`flushReleases()`).
+ *   sequence order once the server forgot our pull requests (`releaseUnsettled()`).
  * - A release while still pulling is a plain `nak()`: the server redelivers it at once (to this instance or
  *   another). No delay: on nats-server 2.9 a delayed redelivery that falls after intake stopped is dropped from
  *   the redelivery queue until `ack_wait` (see NatsReleaseQueue). The core releases only when it gives a message
@@ -75,6 +81,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   private readonly tracker: NatsDeliveryTracker;
   private readonly parked: NatsInboundMessage[] = [];
   private readonly releases = new NatsReleaseQueue();
+  private barrier: NatsRecoveryBarrier | undefined;
 
   constructor(private readonly o: NatsConsumerLoopOptions) {
     this.state = o.paused ? 'paused' : 'running';
@@ -83,7 +90,17 @@ export class NatsConsumerLoop implements NatsSettlement {
 
   /** Creates or checks the consumer (errors reach the caller), then starts pulling unless paused. */
   async start(): Promise<void> {
-    await this.o.consumers.ensure(this.o.spec);
+    const info = await this.o.consumers.ensure(this.o.spec);
+    this.barrier = new NatsRecoveryBarrier(info, this.o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
+      this.recovered(held, missing),
+    );
+    if (this.barrier.pending > 0) {
+      this.o.logger.log?.(
+        `JetStream consumer ${this.o.spec.name}: ${this.barrier.pending} message(s) unacknowledged at start; ` +
+          `newer ones wait until they come back (at most ack_wait)`,
+        'NatsTransport',
+      );
+    }
     await this.reconcile();
   }
 
@@ -113,7 +130,8 @@ export class NatsConsumerLoop implements NatsSettlement {
     clearTimeout(this.retry);
     this.retry = undefined;
     await this.reconcile();
-    for (const message of this.parked.splice(0)) message.release();
+    const waiting = [...(this.barrier?.cancel() ?? []), ...this.parked.splice(0)];
+    for (const message of waiting) message.release();
   }
 
   /** `working()` on every held message and every release not sent yet. */
@@ -233,10 +251,30 @@ export class NatsConsumerLoop implements NatsSettlement {
       const message = new NatsInboundMessage(msg, this.o.topic, this);
       if (this.state === 'stopped') return message.release();
       this.tracker.hold(message);
-      if (this.state === 'paused' || this.parked.length > 0) this.parked.push(message);
-      else this.hand(message);
+      if (this.barrier?.holds(message)) return;
+      this.admit(message);
+      this.barrier?.handed(message);
     } catch (err) {
       this.warn(`could not take ${msg.subject} #${msg.seq} (${(err as Error).message})`);
+    }
+  }
+
+  /** Hands the message to the core, or parks it behind earlier ones while paused. */
+  private admit(message: NatsInboundMessage): void {
+    if (this.state === 'paused' || this.parked.length > 0) this.parked.push(message);
+    else this.hand(message);
+  }
+
+  private recovered(held: NatsInboundMessage[], missing: number): void {
+    if (missing > 0) {
+      this.warn(
+        `${missing} message(s) unacknowledged at start did not come back within ack_wait (held by a live ` +
+          `instance?); continuing`,
+      );
+    }
+    for (const message of held) {
+      if (this.state === 'stopped') message.release();
+      else this.admit(message);
     }
   }
 

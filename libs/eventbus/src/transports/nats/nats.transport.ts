@@ -85,6 +85,7 @@ export class NatsTransport implements Transport {
         deliver,
         deadLetters: suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.js, suffix, name),
         paused: this.paused,
+        ackWaitMs: this.options.ackWaitMs,
         connectionClosed: () => this.nc?.isClosed() ?? true,
         logger: this.context.logger,
       });
