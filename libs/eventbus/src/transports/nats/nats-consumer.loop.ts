@@ -1,4 +1,10 @@
-import type { ConsumerMessages, ConsumerNotification, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type {
+  ConsumerInfo,
+  ConsumerMessages,
+  ConsumerNotification,
+  JetStreamClient,
+  JsMsg,
+} from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import type { LoggerService } from '@nestjs/common';
 import type { DeadLetterInfo, DeliverFn } from '../transport.port';
@@ -82,6 +88,8 @@ export class NatsConsumerLoop implements NatsSettlement {
   private readonly parked: NatsInboundMessage[] = [];
   private readonly releases = new NatsReleaseQueue();
   private barrier: NatsRecoveryBarrier | undefined;
+  /** The consumer as last checked; checked again (re-provisioned when allowed) after any trouble. */
+  private info: ConsumerInfo | undefined;
 
   constructor(private readonly o: NatsConsumerLoopOptions) {
     this.state = o.paused ? 'paused' : 'running';
@@ -91,6 +99,8 @@ export class NatsConsumerLoop implements NatsSettlement {
   /** Creates or checks the consumer (errors reach the caller), then starts pulling unless paused. */
   async start(): Promise<void> {
     const info = await this.o.consumers.ensure(this.o.spec);
+    if (this.state === 'stopped') return;
+    this.info = info;
     this.barrier = new NatsRecoveryBarrier(info, this.o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
       this.recovered(held, missing),
     );
@@ -122,6 +132,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     if (this.state === 'stopped') return;
     this.o.logger.log?.(`JetStream consumer ${this.o.spec.name}: reopening (${reason})`, 'NatsTransport');
     this.restartRequested = true;
+    this.info = undefined;
     void this.reconcile();
   }
 
@@ -182,9 +193,9 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.restartRequested = false;
     if (this.state !== 'running' || this.messages || this.retry) return;
     try {
-      const info = await this.o.consumers.ensure(this.o.spec);
+      this.info ??= await this.o.consumers.ensure(this.o.spec);
       if (this.state !== 'running') return;
-      const messages = await this.o.js.consumers.getConsumerFromInfo(info).consume({
+      const messages = await this.o.js.consumers.getConsumerFromInfo(this.info).consume({
         max_messages: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
         expires: PULL_EXPIRES_MS,
         callback: (msg) => this.receive(msg),
@@ -194,6 +205,7 @@ export class NatsConsumerLoop implements NatsSettlement {
       this.watch(messages);
       this.failures = 0;
     } catch (err) {
+      this.info = undefined;
       if (this.o.connectionClosed()) return;
       const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
       this.warn(`cannot pull (${(err as Error).message}); retrying in ${delay} ms`);
@@ -223,6 +235,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   private closedOnItsOwn(messages: ConsumerMessages, err: unknown): void {
     if (this.messages !== messages) return;
     this.messages = undefined;
+    this.info = undefined;
     if (this.o.connectionClosed()) return;
     this.warn(`pull loop stopped (${err instanceof Error ? err.message : 'closed'}); reopening`);
     void this.reconcile();
