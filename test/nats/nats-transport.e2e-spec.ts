@@ -1,4 +1,4 @@
-import { AckPolicy, jetstream } from '@nats-io/jetstream';
+import { AckPolicy, DiscardPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
@@ -121,13 +121,13 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     });
     const [message] = await inbox.receive(1);
 
-    // The dead-letter subject is taken away from the stream: the write fails and nothing is settled.
-    const config = (await probe.jsm.streams.info(stream)).config;
-    await probe.jsm.streams.update(stream, { subjects: config.subjects!.filter((s) => s !== dlq) });
+    // The stream refuses new messages: the dead-letter write fails and nothing is settled.
+    const stored = (await probe.jsm.streams.info(stream)).state.messages;
+    await probe.jsm.streams.update(stream, { max_msgs: stored, discard: DiscardPolicy.New });
     await expect(message.deadLetter({ reason: 'first try', attempts: 5 })).rejects.toThrow();
     expect((await probe.consumer(stream, natsConsumerName('svc', subject))).num_ack_pending).toBe(1);
 
-    await probe.jsm.streams.update(stream, { subjects: config.subjects });
+    await probe.jsm.streams.update(stream, { max_msgs: -1, discard: DiscardPolicy.Old });
     await message.deadLetter({ reason: 'handler failed\n  at stack line', attempts: 5 });
     await message.deadLetter({ reason: 'settled twice', attempts: 6 });
     await message.ack();
@@ -350,6 +350,18 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     const info = await probe.consumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
+  });
+
+  it('adds a subject back to the stream when it was taken out after it was provisioned', async () => {
+    const stream = newStream('NT_HEAL');
+    const subject = `${stream}.orders`;
+    const transport = open({ stream, durable: 'svc' });
+    await transport.publish(subject, { value: body('first'), headers: {} });
+    await probe.jsm.streams.update(stream, { subjects: [`${stream}.other`] });
+    await transport.publish(subject, { value: body('second'), headers: {} });
+    expect(await probe.subjectCount(stream, subject)).toBe(2);
+    expect((await probe.jsm.streams.info(stream)).config.subjects).toContain(subject);
+    await transport.close();
   });
 
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {

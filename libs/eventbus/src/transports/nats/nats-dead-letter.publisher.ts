@@ -1,8 +1,8 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { deadLetterHeaders } from '../dead-letter-headers';
 import type { DeadLetterInfo } from '../transport.port';
 import { toNatsHeaders } from './nats-headers';
 import type { NatsInboundMessage } from './nats-inbound-message';
+import type { NatsPublisher } from './nats-publisher';
 
 /**
  * Writes dead-letter copies to `<subject><suffix>` (the stream captures those subjects) with the original
@@ -12,7 +12,7 @@ import type { NatsInboundMessage } from './nats-inbound-message';
  */
 export class NatsDeadLetterPublisher {
   constructor(
-    private readonly js: JetStreamClient,
+    private readonly publisher: NatsPublisher,
     private readonly suffix: string,
     private readonly consumerName: string,
   ) {}
@@ -24,7 +24,7 @@ export class NatsDeadLetterPublisher {
       reason: info.reason,
       attempts: info.attempts,
     });
-    await this.js.publish(`${message.subject}${this.suffix}`, message.value, {
+    await this.publisher.publish(`${message.subject}${this.suffix}`, message.value, {
       headers: toNatsHeaders(headers, message.key),
       msgID: `${this.consumerName}:${message.sequence}:dead-letter`,
     });

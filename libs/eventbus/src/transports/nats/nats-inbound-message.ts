@@ -62,10 +62,6 @@ export class NatsInboundMessage implements InboundMessage {
     this.current = msg;
   }
 
-  get settled(): boolean {
-    return this.done;
-  }
-
   ack(): Promise<void> {
     if (this.done) return Promise.resolve();
     this.finish('ack');

@@ -48,6 +48,11 @@ export class NatsStreamProvisioner {
     return run;
   }
 
+  /** Drops subjects from the cache, so the next `ensureSubjects` reads the stream again. */
+  forget(subjects: readonly string[]): void {
+    for (const s of subjects) this.known.delete(s);
+  }
+
   private async capture(subjects: readonly string[]): Promise<void> {
     if (subjects.length === 0) return;
     const { stream, provision } = this.options;

@@ -8,6 +8,7 @@ import { NatsConsumerProvisioner } from './nats-consumer.provisioner';
 import { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { toNatsHeaders } from './nats-headers';
 import { NatsKeepAlive } from './nats-keep-alive';
+import { NatsPublisher } from './nats-publisher';
 import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { NatsTransportClosedError } from './nats-transport-closed.error';
@@ -32,6 +33,7 @@ export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
   private nc: NatsConnection | undefined;
   private js: JetStreamClient;
+  private publisher: NatsPublisher;
   private streams: NatsStreamProvisioner;
   private consumers: NatsConsumerProvisioner;
   private connecting: Promise<void> | undefined;
@@ -61,11 +63,11 @@ export class NatsTransport implements Transport {
 
   async publish(topic: string, message: OutboundMessage): Promise<void> {
     await this.connect();
-    await this.streams.ensureSubjects(this.subjectsOf(topic));
-    await this.js.publish(topic, message.value, {
+    const options = {
       headers: toNatsHeaders(message.headers, message.key),
       ...(message.id === undefined ? {} : { msgID: message.id }),
-    });
+    };
+    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic));
   }
 
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
@@ -83,7 +85,8 @@ export class NatsTransport implements Transport {
         spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
         topic,
         deliver,
-        deadLetters: suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.js, suffix, name),
+        deadLetters:
+          suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
         paused: this.paused,
         ackWaitMs: this.options.ackWaitMs,
         connectionClosed: () => this.nc?.isClosed() ?? true,
@@ -131,6 +134,7 @@ export class NatsTransport implements Transport {
       const jsm = await jetstreamManager(nc);
       this.js = jsm.jetstream();
       this.streams = new NatsStreamProvisioner(jsm, this.options);
+      this.publisher = new NatsPublisher(this.js, this.streams);
       this.consumers = new NatsConsumerProvisioner(jsm, this.options);
       await this.streams.verifyStream();
     } catch (err) {
