@@ -14,7 +14,7 @@ import { NatsDeliveryTracker } from './nats-delivery.tracker';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
-import { settleWithin } from './with-timeout';
+import { settleWithin } from './settle-within';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
 const MAX_PULL_BATCH = 512;

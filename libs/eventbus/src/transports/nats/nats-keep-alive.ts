@@ -1,12 +1,13 @@
 /**
  * Periodic `working()` for every delivered-but-unsettled message (running, waiting behind its aggregate in the
- * core's buffer, retrying in process, or parked while intake is paused), so none reaches the consumer's
- * `ack_wait` and gets redelivered while it is still held. Runs every `ackWaitMs / 3` (at least 250 ms), which
- * leaves two chances per `ack_wait` window. The timer does not keep the process alive.
+ * core's buffer, retrying in process, parked while intake is paused or held back by the recovery barrier, or
+ * released but not sent yet), so none reaches the consumer's `ack_wait` and gets redelivered while it is still
+ * held. Runs every `ackWaitMs / 3` (at least 250 ms), which leaves two chances per `ack_wait` window. The timer
+ * does not keep the process alive.
  */
 export class NatsKeepAlive {
   private timer: NodeJS.Timeout | undefined;
-  readonly intervalMs: number;
+  private readonly intervalMs: number;
 
   constructor(
     ackWaitMs: number,

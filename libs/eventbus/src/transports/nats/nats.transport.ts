@@ -12,7 +12,7 @@ import { NatsPublisher } from './nats-publisher';
 import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { NatsTransportClosedError } from './nats-transport-closed.error';
-import { settleWithin } from './with-timeout';
+import { settleWithin } from './settle-within';
 
 /** How long `close()` lets the connection drain (flush acks and naks) before closing it. */
 const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
@@ -20,14 +20,18 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
 /**
  * NATS JetStream adapter. A topic is a subject of the stream `stream`.
  *
+ * - The stream captures every subject published or consumed here and its dead-letter subject
+ *   (`NatsStreamProvisioner`).
  * - `publish` waits for the PubAck; `msgID` = the message id (server-side de-duplication within the stream's
- *   duplicate window); the ordering key travels in the `x-eventbus-key` header.
+ *   duplicate window); the ordering key travels in the `x-eventbus-key` header (`NatsHeaders`).
  * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
- *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery and
- *   recovery, and `NatsInboundMessage` for settlement.
- * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3`.
+ *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
+ *   recovery and reconnects, and `NatsInboundMessage` for settlement.
+ * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
  * - nats.js reconnects forever; pull loops are reopened after a reconnect.
- * - `close()` stops intake, releases (`nak`) every unsettled message, then drains and closes the connection.
+ * - `stopConsuming()` drains the pull loops (no delivery after it resolves); settlements still go out.
+ * - `close()` stops intake, releases every unsettled message (sent in sequence order once the server forgot
+ *   our pull requests, at most about 2.5 s later), then drains and closes the connection. Idempotent.
  */
 export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
