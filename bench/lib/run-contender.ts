@@ -16,8 +16,12 @@ export function runContender(
   job: ContenderJob,
   hardTimeoutMs: number,
 ): Promise<ContenderRunResult> {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every contender process there (for `--cpu-prof` analysis).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const child = fork(entry, [], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...profile],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

@@ -151,7 +151,7 @@ export class Dispatcher {
     }
   }
 
-  private async runHead(mailbox: Mailbox): Promise<void> {
+  private runHead(mailbox: Mailbox): void {
     const entry = mailbox.head!;
     if (entry.job.message.isRevoked?.()) {
       // Another consumer owns it now and receives it again: drop it unhandled.
@@ -159,47 +159,48 @@ export class Dispatcher {
       this.release(entry);
       return this.afterSettlement(mailbox);
     }
-    let decision: AckDecision;
-    try {
-      decision = await this.attempt(entry);
-    } finally {
+    this.attempt(entry, (decision) => {
       this.runningCount--;
-    }
-    this.pump();
-    try {
-      await this.apply(mailbox, entry, decision);
-    } catch (error) {
-      // Unreachable by design; if it happens, hand the message back rather than lose or stall it.
-      this.emit('settlement-failed', entry, String(error));
-      this.release(entry);
-      this.afterSettlement(mailbox);
-    }
+      this.pump();
+      this.apply(mailbox, entry, decision).catch((error: unknown) => {
+        // Unreachable by design; if it happens, hand the message back rather than lose or stall it.
+        this.emit('settlement-failed', entry, String(error));
+        this.release(entry);
+        this.afterSettlement(mailbox);
+      });
+    });
   }
 
-  /** Runs one attempt; never rejects. A timeout or a shutdown abort resolves it as a failure. */
-  private attempt(entry: MailboxEntry): Promise<AckDecision> {
+  /**
+   * Runs one attempt and calls `done` exactly once, never synchronously. A timeout or a shutdown abort ends
+   * it as a failure. Callback-based rather than async: this is the per-message hot path.
+   */
+  private attempt(entry: MailboxEntry, done: (decision: AckDecision) => void): void {
     this.running.add(entry);
     const { handlerTimeoutMs } = this.settings;
-    return new Promise<AckDecision>((resolve) => {
-      let done = false;
-      const finish = (decision: AckDecision) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.running.delete(entry);
-        entry.abort = undefined;
-        resolve(decision);
-      };
-      const attempt = new AttemptAbort(entry.attempt, (reason) => finish(decisionForError(reason)));
-      entry.abort = attempt;
-      const timer = setTimeout(() => {
-        this.emit('timed-out', entry, `no result within ${handlerTimeoutMs} ms`);
-        attempt.abort(new HandlerTimeoutError(handlerTimeoutMs));
-      }, handlerTimeoutMs);
-      Promise.resolve()
-        .then(() => entry.job.run(attempt))
-        .then(finish, (error: unknown) => finish(decisionForError(error)));
-    });
+    let finished = false;
+    const finish = (decision: AckDecision) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      this.running.delete(entry);
+      entry.abort = undefined;
+      done(decision);
+    };
+    const attempt = new AttemptAbort(entry.attempt, (reason) => finish(decisionForError(reason)));
+    entry.abort = attempt;
+    const timer = setTimeout(() => {
+      this.emit('timed-out', entry, `no result within ${handlerTimeoutMs} ms`);
+      attempt.abort(new HandlerTimeoutError(handlerTimeoutMs));
+    }, handlerTimeoutMs);
+    let result: Promise<AckDecision>;
+    try {
+      result = entry.job.run(attempt);
+    } catch (error) {
+      queueMicrotask(() => finish(decisionForError(error)));
+      return;
+    }
+    result.then(finish, (error: unknown) => finish(decisionForError(error)));
   }
 
   private async apply(mailbox: Mailbox, entry: MailboxEntry, decision: AckDecision): Promise<void> {

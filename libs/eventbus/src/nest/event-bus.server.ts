@@ -5,7 +5,7 @@ import {
   type ReadPacket,
   Server,
 } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { Dispatcher } from '../dispatcher/dispatcher';
 import type { DispatchJob } from '../dispatcher/dispatch-job';
 import type {
@@ -135,8 +135,12 @@ export class EventBusServer
     for (let current: MessageHandler | undefined = handler; current; current = current.next) {
       let decision: AckDecision;
       try {
-        const result$ = this.transformToObservable(await current(data, context));
-        decision = decisionForResult(await lastValueFrom(result$, { defaultValue: undefined }));
+        const result = await current(data, context);
+        // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
+        const value = isObservable(result)
+          ? await lastValueFrom(result, { defaultValue: undefined })
+          : result;
+        decision = decisionForResult(value);
       } catch (error) {
         this.warnIfFilterMissing(error);
         decision = decisionForError(error);

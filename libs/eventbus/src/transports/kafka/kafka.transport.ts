@@ -206,16 +206,23 @@ export class KafkaTransport implements Transport {
     const { topic, partition } = batch;
     const watermark = this.owned.get(topic, partition);
     const current = () => !this.stopped && isRunning() && !isStale() && !watermark.revoked;
+    if (!current()) return;
+    // Ownership can only change across an await, so it is checked there, not per record; the offset is
+    // resolved once for the records handed over so far (per-record resolving parses an offset each time).
+    let handedOver: string | undefined;
     for (const record of batch.messages) {
-      if (!this.gate.isOpen && !(await this.awaitIntake(heartbeat, current))) return;
-      if (!current()) return;
+      if (!this.gate.isOpen) {
+        if (handedOver !== undefined) resolveOffset(handedOver);
+        if (!(await this.awaitIntake(heartbeat, current))) return;
+      }
       if (watermark.track(Number(record.offset))) {
         this.handOver(
           new KafkaInboundMessage(topic, partition, record, watermark, this.deadLetters, this.context.logger),
         );
       }
-      resolveOffset(record.offset);
+      handedOver = record.offset;
     }
+    if (handedOver !== undefined) resolveOffset(handedOver);
     watermark.skipTo(Number(batch.lastOffset()) + 1);
   }
 
