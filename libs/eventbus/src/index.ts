@@ -36,3 +36,9 @@ export type {
 export { DeadLetterHeaders } from './transports/dead-letter-headers';
 export type * from './transports/transport.port';
 export { MemoryBroker } from './transports/memory/memory-broker';
+// Adapter errors and names (the adapters themselves load on demand)
+export { KafkaTransportClosedError } from './transports/kafka/kafka-transport-closed.error';
+export { KafkaDeadLetterError } from './transports/kafka/kafka-dead-letter.error';
+export { NatsTransportClosedError } from './transports/nats/nats-transport-closed.error';
+export { NatsProvisioningError } from './transports/nats/nats-provisioning.error';
+export { natsConsumerName } from './transports/nats/nats-consumer-name';
