@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders, EnvelopeHeaders, type EventBusContext } from '@app/eventbus';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { domainController, rawController } from '../support/controllers';
@@ -22,6 +22,7 @@ for (const transport of TRANSPORTS) {
     afterEach(async () => {
       await Promise.all(apps.splice(0).map((a) => a.close()));
     });
+    afterAll(() => transport.cleanup?.());
 
     it('delivers a domain event with its envelope, headers and context', async () => {
       const scope = uniqueName('conf-pubsub');

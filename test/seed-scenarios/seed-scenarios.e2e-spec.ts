@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '@app/eventbus';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { domainController, rawController } from '../support/controllers';
@@ -21,6 +21,7 @@ for (const transport of TRANSPORTS) {
     afterEach(async () => {
       await Promise.all(apps.splice(0).map((a) => a.close()));
     });
+    afterAll(() => transport.cleanup?.());
 
     /** Starts an app whose handler for `topic` fails when `fails(aggregateId, version, attempt)` says so. */
     async function scenario(

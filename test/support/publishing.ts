@@ -1,23 +1,30 @@
 import type { EventBus } from '@app/eventbus';
 
 /**
- * Publishes versions 1..`versions` of every aggregate, one round per version: all aggregates' version v are
+ * Publishes versions `first`..`last` of every aggregate, one round per version: all aggregates' version v are
  * confirmed before any version v + 1 is written, so each aggregate's publish order is its version order while
  * aggregates interleave.
  */
 async function publishRounds(
   aggregates: string[],
-  versions: number,
+  last: number,
+  first: number,
   publishOne: (aggregateId: string, version: number) => Promise<unknown>,
 ): Promise<void> {
-  for (let version = 1; version <= versions; version++) {
+  for (let version = first; version <= last; version++) {
     await Promise.all(aggregates.map((aggregateId) => publishOne(aggregateId, version)));
   }
 }
 
-/** Domain events `TestEvent` with payload `{ aggregateId, version }`, in rounds. */
-export const publishDomainRounds = (bus: EventBus, topic: string, aggregates: string[], versions: number) =>
-  publishRounds(aggregates, versions, (aggregateId, version) =>
+/** Domain events `TestEvent` with payload `{ aggregateId, version }`, versions `first`..`last`, in rounds. */
+export const publishDomainRounds = (
+  bus: EventBus,
+  topic: string,
+  aggregates: string[],
+  last: number,
+  first = 1,
+) =>
+  publishRounds(aggregates, last, first, (aggregateId, version) =>
     bus.publishDomainEvent(topic, {
       aggregateId,
       type: 'TestEvent',
@@ -28,7 +35,7 @@ export const publishDomainRounds = (bus: EventBus, topic: string, aggregates: st
 
 /** Raw messages `{ aggregateId, version }` keyed by aggregate id, in rounds. */
 export const publishRawRounds = (bus: EventBus, topic: string, aggregates: string[], versions: number) =>
-  publishRounds(aggregates, versions, (aggregateId, version) =>
+  publishRounds(aggregates, versions, 1, (aggregateId, version) =>
     bus.publish(topic, { aggregateId, version }, { key: aggregateId }),
   );
 
