@@ -10,6 +10,13 @@ import type { NatsInboundMessage, NatsSettledOutcome } from './nats-inbound-mess
 export class NatsDeliveryTracker {
   private readonly held = new Map<number, NatsInboundMessage>();
   private readonly settled = new Map<number, NatsSettledOutcome>();
+  /**
+   * Settled sequences in the order they were first settled, as a ring: the oldest is forgotten first.
+   * (Evicting through `settled.keys().next()` instead would walk over the deleted entries at the front of
+   * the map on every message.)
+   */
+  private readonly settledOrder: number[] = [];
+  private oldest = 0;
 
   constructor(private readonly settledCapacity: number) {}
 
@@ -27,11 +34,16 @@ export class NatsDeliveryTracker {
 
   markSettled(sequence: number, outcome: NatsSettledOutcome): void {
     this.held.delete(sequence);
-    this.settled.delete(sequence);
-    this.settled.set(sequence, outcome);
-    if (this.settled.size > this.settledCapacity) {
-      this.settled.delete(this.settled.keys().next().value!);
+    if (!this.settled.has(sequence)) {
+      if (this.settledOrder.length < this.settledCapacity) {
+        this.settledOrder.push(sequence);
+      } else {
+        this.settled.delete(this.settledOrder[this.oldest]);
+        this.settledOrder[this.oldest] = sequence;
+        this.oldest = (this.oldest + 1) % this.settledCapacity;
+      }
     }
+    this.settled.set(sequence, outcome);
   }
 
   forget(sequence: number): void {
