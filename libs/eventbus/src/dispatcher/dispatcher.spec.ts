@@ -315,6 +315,55 @@ describe('Dispatcher', () => {
     expect(dispatcher.counters.released).toBe(2);
   });
 
+  it('drops thousands of revoked buffered heads without deep recursion', async () => {
+    const dispatcher = new Dispatcher(settings({ maxConcurrency: 1, maxBuffered: 100_000 }));
+    let revoked = false;
+    let open!: () => void;
+    submit(
+      dispatcher,
+      message('blocker', 0),
+      () => new Promise((resolve) => (open = () => resolve(AckDecision.ack()))),
+    );
+    const messages = Array.from({ length: 20_000 }, (_, i) =>
+      Object.assign(message(`agg-${i}`, i + 1), { isRevoked: () => revoked }),
+    );
+    for (const msg of messages) submit(dispatcher, msg, async () => AckDecision.ack());
+    revoked = true;
+    open();
+    await until(() => dispatcher.buffered === 0);
+    expect(messages.every((m) => m.settlements.join() === 'release')).toBe(true);
+    expect(dispatcher.liveMailboxes).toBe(0);
+  });
+
+  it('close() releases a running event aborted on its last attempt instead of dead-lettering it', async () => {
+    const dispatcher = new Dispatcher(settings({ handlerTimeoutMs: 60_000 }));
+    const lastAttempt = message('a', 1, 3);
+    submit(dispatcher, lastAttempt, () => new Promise(() => undefined));
+    await sleep(10);
+    await dispatcher.close(30);
+    expect(lastAttempt.settlements).toEqual(['release']);
+    expect(dispatcher.counters['dead-lettered']).toBe(0);
+  });
+
+  it('close() stops retrying a failing dead-letter write and releases the message', async () => {
+    const dispatcher = new Dispatcher(
+      settings({
+        retry: { maxAttempts: 1, initialDelayMs: 60_000, maxDelayMs: 60_000, multiplier: 1, jitter: 0 },
+      }),
+    );
+    const msg = message('a', 1);
+    msg.deadLetter = async () => {
+      throw new Error('dlq unavailable');
+    };
+    submit(dispatcher, msg, async () => {
+      throw new Error('x');
+    });
+    await until(() => dispatcher.counters['settlement-failed'] === 1);
+    await dispatcher.close(1_000);
+    await until(() => msg.settlements.length === 1);
+    expect(msg.settlements).toEqual(['release']);
+  });
+
   it('signals backpressure at maxBuffered and relief at half of it', async () => {
     const pressure: boolean[] = [];
     const dispatcher = new Dispatcher(settings({ maxBuffered: 10, maxConcurrency: 1 }), {

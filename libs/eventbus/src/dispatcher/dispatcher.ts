@@ -53,6 +53,7 @@ export class Dispatcher {
   private saturated = false;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly pauses = new Set<() => void>();
   readonly counters = emptyCounters();
 
   constructor(
@@ -68,11 +69,6 @@ export class Dispatcher {
   /** Mailboxes holding at least one job (0 when idle). */
   get liveMailboxes(): number {
     return this.live.size;
-  }
-
-  /** Attempts running now. */
-  get active(): number {
-    return this.runningCount;
   }
 
   /** Takes a delivered message. After `close()` started, the message is released at once. */
@@ -102,6 +98,8 @@ export class Dispatcher {
    */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
+    for (const wake of this.pauses) wake();
+    this.pauses.clear();
     for (const mailbox of [...this.live]) {
       if (mailbox.retryTimer) {
         clearTimeout(mailbox.retryTimer);
@@ -121,6 +119,21 @@ export class Dispatcher {
     for (const mailbox of [...this.live]) {
       for (const entry of mailbox.entries) this.release(entry);
     }
+  }
+
+  /** Waits `ms`, or less when `close()` starts. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pauses.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.pauses.add(wake);
+    });
   }
 
   private whenIdle(timeoutMs: number): Promise<boolean> {
@@ -154,10 +167,11 @@ export class Dispatcher {
   private runHead(mailbox: Mailbox): void {
     const entry = mailbox.head!;
     if (entry.job.message.isRevoked?.()) {
-      // Another consumer owns it now and receives it again: drop it unhandled.
+      // Another consumer owns it now and receives it again: drop it unhandled. No pump() here: the pump loop
+      // that called us goes on (a rebalance can revoke thousands of buffered heads in a row).
       this.runningCount--;
       this.release(entry);
-      return this.afterSettlement(mailbox);
+      return this.freeHead(mailbox);
     }
     this.attempt(entry, (decision) => {
       this.runningCount--;
@@ -219,12 +233,13 @@ export class Dispatcher {
       case 'retry': {
         if (raw) return this.acknowledge(mailbox, entry, 'dropped', decision.reason);
         const reason = decision.reason ?? 'failed';
-        if (entry.attempt >= (job.maxAttempts ?? this.settings.retry.maxAttempts)) {
-          return this.deadLetter(mailbox, entry, `${reason} (after ${entry.attempt} attempts)`);
-        }
         if (this.closing) {
+          // Shutting down (possibly this attempt was aborted for it): the broker delivers it again later.
           this.release(entry);
           return this.afterSettlement(mailbox);
+        }
+        if (entry.attempt >= (job.maxAttempts ?? this.settings.retry.maxAttempts)) {
+          return this.deadLetter(mailbox, entry, `${reason} (after ${entry.attempt} attempts)`);
         }
         const delayMs = decision.delayMs ?? retryDelayMs(entry.attempt, this.settings.retry);
         this.emit('retry-scheduled', entry, reason, delayMs);
@@ -271,7 +286,12 @@ export class Dispatcher {
           this.release(entry);
           return this.afterSettlement(mailbox);
         }
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(failures, this.settings.retry)));
+        await this.pause(retryDelayMs(failures, this.settings.retry));
+        if (this.closing) {
+          entry.settled = false;
+          this.release(entry);
+          return this.afterSettlement(mailbox);
+        }
       }
     }
     this.settled(entry, 'dead-lettered', reason);
@@ -303,11 +323,15 @@ export class Dispatcher {
 
   /** Drops settled entries from the mailbox, frees it, removes it when empty, schedules the next. */
   private afterSettlement(mailbox: Mailbox): void {
+    this.freeHead(mailbox);
+    this.pump();
+  }
+
+  private freeHead(mailbox: Mailbox): void {
     while (mailbox.entries.length > 0 && mailbox.entries[0].settled) mailbox.entries.shift();
     mailbox.busy = false;
     if (mailbox.entries.length === 0) this.remove(mailbox);
     else this.enqueue(mailbox);
-    this.pump();
   }
 
   private remove(mailbox: Mailbox): void {

@@ -65,6 +65,7 @@ export class EventBusServer
   private dispatcher: Dispatcher | undefined;
   private readonly routes = new Map<string, Route>();
   private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private filterWarningShown = false;
 
@@ -78,7 +79,8 @@ export class EventBusServer
   }
 
   listen(callback: (error?: unknown) => void): void {
-    this.start().then(
+    this.starting = this.start();
+    this.starting.then(
       () => callback(),
       (error: unknown) => callback(error),
     );
@@ -112,7 +114,8 @@ export class EventBusServer
     if (!handler) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
     return new Promise<AckDecision>((resolve) => {
       try {
-        this.runWithProcessingHooks(context, async (runEndHook) => {
+        // Typed void, but a user's processing hook may return a promise that rejects.
+        const hooks: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
           try {
             resolve(await this.runHandlers(handler, packet.data, context));
           } catch (error) {
@@ -121,6 +124,11 @@ export class EventBusServer
             runEndHook();
           }
         });
+        if (hooks instanceof Promise) {
+          hooks.catch((error: unknown) =>
+            this.logger.error(`processing hook failed: ${describeError(error)}`),
+          );
+        }
       } catch (error) {
         resolve(decisionForError(error));
       }
@@ -180,6 +188,8 @@ export class EventBusServer
   }
 
   private async shutdown(): Promise<void> {
+    // A close() during start waits for it, so nothing starts consuming after the server closed.
+    await this.starting?.catch(() => undefined);
     this._status$.next('closing');
     try {
       await this.transport?.stopConsuming();

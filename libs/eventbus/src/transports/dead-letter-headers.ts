@@ -14,6 +14,13 @@ export const DeadLetterHeaders = {
   deadLetteredAt: 'x-dead-letter-at',
 } as const;
 
+/** Longer reasons (stack traces, quoted bodies) are cut, so the dead letter stays within broker size limits. */
+const MAX_REASON_LENGTH = 1_024;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** Builds the dead-letter headers: the original headers plus the named `x-dead-letter-*` ones. */
 export function deadLetterHeaders(
   original: Readonly<Record<string, string>>,
@@ -23,7 +30,7 @@ export function deadLetterHeaders(
     ...original,
     [DeadLetterHeaders.originalTopic]: info.topic,
     [DeadLetterHeaders.originalOffset]: String(info.offset),
-    [DeadLetterHeaders.error]: info.reason,
+    [DeadLetterHeaders.error]: truncate(info.reason, MAX_REASON_LENGTH),
     [DeadLetterHeaders.attempts]: String(info.attempts),
     [DeadLetterHeaders.deadLetteredAt]: new Date().toISOString(),
   };

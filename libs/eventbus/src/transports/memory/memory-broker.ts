@@ -33,6 +33,9 @@ class MemoryGroup {
   }
 }
 
+/** Records kept by a topic that no group consumes (dead-letter topics nobody reads, publish-only topics). */
+const UNCONSUMED_RETENTION = 10_000;
+
 /** One append-only topic with its consumer groups. */
 class MemoryTopic {
   readonly records = new Map<number, MemoryRecord>();
@@ -51,6 +54,11 @@ class MemoryTopic {
       pendingGroups: this.groups.size,
     };
     this.records.set(record.sequence, record);
+    if (this.groups.size === 0 && this.records.size > UNCONSUMED_RETENTION) {
+      // Nobody consumes this topic (yet): keep the newest records only. Without groups nothing else deletes
+      // records, so the retained ones are the contiguous newest sequences.
+      this.records.delete(this.nextSequence - this.records.size);
+    }
     this.schedulePump();
   }
 
@@ -125,6 +133,11 @@ export class MemoryBroker {
     let broker = MemoryBroker.instances.get(name);
     if (!broker) MemoryBroker.instances.set(name, (broker = new MemoryBroker()));
     return broker;
+  }
+
+  /** Forgets the broker of that name and its topics (for tests that used a broker of their own). */
+  static remove(name: string): void {
+    MemoryBroker.instances.delete(name);
   }
 
   /** Forgets every topic of every broker (for tests that want a clean slate). */
