@@ -15,3 +15,10 @@ export function describeValue(value: unknown): string {
 export function oneLine(text: string): string {
   return text.replace(/\p{Cc}+/gu, ' ');
 }
+
+/** A readable reason for any thrown value: `Name: message` for errors, the value itself otherwise. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (typeof error === 'string') return error;
+  return describeValue(error);
+}

@@ -18,7 +18,8 @@ import { decodeRaw } from '../envelope/raw-message-codec';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
 import { AckDecision } from '../policy/ack-decision';
-import { decisionForError, decisionForResult, describeError } from '../policy/decide';
+import { describeError } from '../errors/describe-value';
+import { decisionForError, decisionForResult } from '../policy/decide';
 import { createTransport } from '../transports/create-transport';
 import type {
   DeliverySemantics,

@@ -1,4 +1,5 @@
 import { DeadLetterError } from '../errors/dead-letter.error';
+import { describeError } from '../errors/describe-value';
 import { DiscardError } from '../errors/discard.error';
 import { RetryableError } from '../errors/retryable.error';
 import { AckDecision } from './ack-decision';
@@ -20,15 +21,4 @@ export function decisionForError(error: unknown): AckDecision {
   if (error instanceof DeadLetterError) return AckDecision.deadLetter(error.reason);
   if (error instanceof DiscardError) return AckDecision.discard(error.reason);
   return AckDecision.retry({ reason: describeError(error) });
-}
-
-/** A readable one-line reason for any thrown value. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
 }

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import type { OwnedPartitions } from './owned-partitions';
+import { describeError } from '../../errors/describe-value';
 
 /** Stores offsets in the consumer group; resolves once the broker accepted them. */
 export type CommitOffsets = (offsets: TopicPartitionOffsetAndMetadata[]) => Promise<void>;
@@ -65,11 +66,7 @@ export class OffsetCommitter {
       );
       for (const { watermark, offset } of pending) watermark.markCommitted(offset);
     } catch (error) {
-      this.logger.warn(`Committing Kafka offsets failed, retried on the next cycle: ${describe(error)}`);
+      this.logger.warn(`Committing Kafka offsets failed, retried on the next cycle: ${describeError(error)}`);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

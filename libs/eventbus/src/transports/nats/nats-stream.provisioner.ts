@@ -9,6 +9,7 @@ import {
 import { NatsProvisioningError } from './nats-provisioning.error';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { subjectCovers } from './nats-subject-match';
+import { describeError } from '../../errors/describe-value';
 
 /** Stream updates retried when another process changed the subject list at the same time. */
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -91,7 +92,7 @@ export class NatsStreamProvisioner {
       await this.jsm.streams.update(stream, { subjects: [...kept, ...missing] });
     } catch (err) {
       throw new NatsProvisioningError(
-        `Could not add subject(s) ${missing.join(', ')} to JetStream stream "${stream}": ${describe(err)}`,
+        `Could not add subject(s) ${missing.join(', ')} to JetStream stream "${stream}": ${describeError(err)}`,
         stream,
         missing.join(','),
         { cause: err },
@@ -112,7 +113,7 @@ export class NatsStreamProvisioner {
     } catch (err) {
       if (await this.info()) return;
       throw new NatsProvisioningError(
-        `Could not create JetStream stream "${stream}" for ${subjects.join(', ')}: ${describe(err)}`,
+        `Could not create JetStream stream "${stream}" for ${subjects.join(', ')}: ${describeError(err)}`,
         stream,
         stream,
         { cause: err },
@@ -138,8 +139,4 @@ export class NatsStreamProvisioner {
       stream,
     );
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
