@@ -48,7 +48,6 @@ export class Dispatcher {
   private readonly live = new Set<Mailbox>();
   private readonly ready = new FifoQueue<Mailbox>();
   private readonly running = new Set<MailboxEntry>();
-  private runningCount = 0;
   private bufferedCount = 0;
   private saturated = false;
   private closing = false;
@@ -154,13 +153,13 @@ export class Dispatcher {
   }
 
   private pump(): void {
-    while (this.runningCount < this.settings.maxConcurrency && this.ready.size > 0) {
+    while (this.running.size < this.settings.maxConcurrency && this.ready.size > 0) {
       const mailbox = this.ready.shift()!;
       mailbox.queued = false;
       if (mailbox.busy || !mailbox.head) continue;
       mailbox.busy = true;
-      this.runningCount++;
-      void this.runHead(mailbox);
+      this.running.add(mailbox.head);
+      this.runHead(mailbox);
     }
   }
 
@@ -169,12 +168,11 @@ export class Dispatcher {
     if (entry.job.message.isRevoked?.()) {
       // Another consumer owns it now and receives it again: drop it unhandled. No pump() here: the pump loop
       // that called us goes on (a rebalance can revoke thousands of buffered heads in a row).
-      this.runningCount--;
+      this.running.delete(entry);
       this.release(entry);
       return this.freeHead(mailbox);
     }
     this.attempt(entry, (decision) => {
-      this.runningCount--;
       this.pump();
       this.apply(mailbox, entry, decision).catch((error: unknown) => {
         // Unreachable by design; if it happens, hand the message back rather than lose or stall it.
@@ -190,7 +188,6 @@ export class Dispatcher {
    * it as a failure. Callback-based rather than async: this is the per-message hot path.
    */
   private attempt(entry: MailboxEntry, done: (decision: AckDecision) => void): void {
-    this.running.add(entry);
     const { handlerTimeoutMs } = this.settings;
     let finished = false;
     const finish = (decision: AckDecision) => {
