@@ -66,7 +66,8 @@ export interface InboundMessage {
   /**
    * Writes it to the dead-letter destination `<topic><suffix>`, waits for the broker's confirmation, then
    * acknowledges it (JetStream: `term()`). Rejects when the dead-letter write failed; the message is then
-   * still unsettled and may be dead-lettered again or released.
+   * still unsettled and may be dead-lettered again or released. With dead-lettering off (no suffix) it
+   * logs and acknowledges.
    */
   deadLetter(info: DeadLetterInfo): Promise<void>;
   /** Not handled and not acknowledged: the broker delivers it again later (shutdown, lost ownership). */
