@@ -16,7 +16,7 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
     return this.args[0].topic;
   }
 
-  /** 1-based delivery attempt, counting broker redeliveries and in-process retries. */
+  /** 1-based attempt: in-process retries, plus broker redeliveries where the broker counts them (JetStream, memory). */
   getAttempt(): number {
     return this.args[1].attempt;
   }
