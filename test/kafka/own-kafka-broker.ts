@@ -1,0 +1,123 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The jars `npm run brokers:up` resolved from Maven Central, and its server template. */
+const LIBS = join(ROOT, '.brokers', 'kafka', 'libs');
+const TEMPLATE = join(ROOT, 'scripts', 'brokers', 'kafka-server.properties');
+const LOG4J = join(ROOT, 'scripts', 'brokers', 'kafka-log4j.properties');
+
+/**
+ * A single-node Kafka (KRaft) broker that a test owns: free ports on 127.0.0.1 and a data directory that
+ * survives `kill()` and `start()` again, so the test can crash and restart the broker mid-stream.
+ */
+export class OwnKafkaBroker {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  static async create(): Promise<OwnKafkaBroker> {
+    if (!existsSync(join(LIBS, '.complete')))
+      throw new Error('Kafka jars missing: run `npm run brokers:up` first');
+    const [port, controllerPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'eventbus-own-kafka-'));
+    const properties = readFileSync(TEMPLATE, 'utf8')
+      .replaceAll('9092', String(port))
+      .replaceAll('9093', String(controllerPort))
+      .replace('@DATA_DIR@', join(dir, 'data'));
+    writeFileSync(join(dir, 'server.properties'), properties);
+    const format = spawnSync(
+      'java',
+      [
+        '-cp',
+        `${LIBS}/*`,
+        `-Dlog4j.configuration=file:${LOG4J}`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        'AAAAAAAAAAAAAAAAAAAAAA',
+        '-c',
+        join(dir, 'server.properties'),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}`);
+    return new OwnKafkaBroker(port, dir);
+  }
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.port}`];
+  }
+
+  /** Starts the broker and resolves once it answers metadata requests. */
+  async start(): Promise<void> {
+    this.process = spawn(
+      'java',
+      [
+        '-Xmx512m',
+        `-Dlog4j.configuration=file:${LOG4J}`,
+        '-cp',
+        `${LIBS}/*`,
+        'kafka.Kafka',
+        join(this.dir, 'server.properties'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const admin = new Kafka({
+      clientId: 'own-broker-probe',
+      brokers: this.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (this.process.exitCode !== null) throw new Error(`kafka exited with ${this.process.exitCode}`);
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        await admin.disconnect();
+        return;
+      } catch (error) {
+        await admin.disconnect().catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`kafka on ${this.brokers[0]} not ready`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /** SIGKILL: no graceful shutdown, like a crash. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
