@@ -20,6 +20,7 @@ export { DeadLetterError } from './errors/dead-letter.error';
 export { DiscardError } from './errors/discard.error';
 export { HandlerTimeoutError } from './errors/handler-timeout.error';
 export { InvalidOptionsError } from './errors/invalid-options.error';
+export { TransportClosedError } from './errors/transport-closed.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';
@@ -37,8 +38,6 @@ export { DeadLetterHeaders } from './transports/dead-letter-headers';
 export type * from './transports/transport.port';
 export { MemoryBroker } from './transports/memory/memory-broker';
 // Adapter errors and names (the adapters themselves load on demand)
-export { KafkaTransportClosedError } from './transports/kafka/kafka-transport-closed.error';
 export { KafkaDeadLetterError } from './transports/kafka/kafka-dead-letter.error';
-export { NatsTransportClosedError } from './transports/nats/nats-transport-closed.error';
 export { NatsProvisioningError } from './transports/nats/nats-provisioning.error';
 export { natsConsumerName } from './transports/nats/nats-consumer-name';

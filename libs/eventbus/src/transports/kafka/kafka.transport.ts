@@ -15,7 +15,7 @@ import { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { KafkaInboundMessage } from './kafka-inbound-message';
 import { kafkaLogCreator } from './kafka-log-creator';
 import type { ResolvedKafkaOptions } from './kafka-transport.options';
-import { KafkaTransportClosedError } from './kafka-transport-closed.error';
+import { TransportClosedError } from '../../errors/transport-closed.error';
 import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
 import { OwnedPartitions } from './owned-partitions';
@@ -101,7 +101,7 @@ export class KafkaTransport implements Transport {
 
   /** Connects the producer and the admin client; consuming connects its own consumer. */
   connect(): Promise<void> {
-    if (this.closing) return Promise.reject(new KafkaTransportClosedError('connect'));
+    if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'connect'));
     this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
       () => undefined,
       (error: unknown) => {
@@ -121,7 +121,7 @@ export class KafkaTransport implements Transport {
   }
 
   consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
-    if (this.closing) return Promise.reject(new KafkaTransportClosedError('consume'));
+    if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'consume'));
     const topics = [...new Set(subscriptions.map((s) => s.topic))];
     if (topics.length === 0) return Promise.resolve();
     this.starting = this.startConsumer(topics, deliver);
@@ -149,7 +149,7 @@ export class KafkaTransport implements Transport {
   }
 
   private async send(topic: string, message: Message): Promise<void> {
-    if (this.closing) throw new KafkaTransportClosedError('publish');
+    if (this.closing) throw new TransportClosedError('kafka', 'publish');
     await this.connect();
     if (this.options.createTopics) await this.topics.ensure([topic]);
     await this.batcher.send(topic, message);

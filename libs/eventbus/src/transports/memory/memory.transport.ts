@@ -1,3 +1,4 @@
+import { TransportClosedError } from '../../errors/transport-closed.error';
 import type { MemoryTransportOptions } from '../../options/event-bus.options';
 import type { AdapterContext } from '../adapter-context';
 import { deadLetterHeaders } from '../dead-letter-headers';
@@ -38,6 +39,7 @@ export class MemoryTransport implements Transport {
   }
 
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
+    if (this.closed) throw new TransportClosedError('memory', 'consume');
     for (const { topic } of subscriptions) {
       const member: MemoryMember = {
         paused: this.paused,

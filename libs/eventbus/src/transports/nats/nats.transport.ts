@@ -11,7 +11,7 @@ import { NatsKeepAlive } from './nats-keep-alive';
 import { NatsPublisher } from './nats-publisher';
 import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
-import { NatsTransportClosedError } from './nats-transport-closed.error';
+import { TransportClosedError } from '../../errors/transport-closed.error';
 import { settleWithin } from './settle-within';
 
 /** How long `close()` lets the connection drain (flush acks and naks) before closing it. */
@@ -57,7 +57,7 @@ export class NatsTransport implements Transport {
   }
 
   connect(): Promise<void> {
-    if (this.closing) return Promise.reject(new NatsTransportClosedError('connect'));
+    if (this.closing) return Promise.reject(new TransportClosedError('nats', 'connect'));
     this.connecting ??= this.open().catch((err: unknown) => {
       this.connecting = undefined;
       throw err;
@@ -76,7 +76,7 @@ export class NatsTransport implements Transport {
 
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
     await this.connect();
-    if (this.stopping) throw new NatsTransportClosedError('consume after stopConsuming()');
+    if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
     const { durable } = this.options;
     const suffix = this.context.deadLetterSuffix;
     for (const { topic } of subscriptions) {
