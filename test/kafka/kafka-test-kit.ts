@@ -1,42 +1,12 @@
-import type { LoggerService } from '@nestjs/common';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import { vi } from 'vitest';
 import { KafkaTransport } from '../../libs/eventbus/src/transports/kafka/kafka.transport';
 import {
   type KafkaTransportOptions,
   resolveKafkaOptions,
 } from '../../libs/eventbus/src/transports/kafka/kafka-transport.options';
-import type {
-  DeliverFn,
-  InboundMessage,
-  OutboundMessage,
-} from '../../libs/eventbus/src/transports/transport.port';
+import type { OutboundMessage } from '../../libs/eventbus/src/transports/transport.port';
 import { KAFKA_BROKERS } from '../support/brokers';
-
-/** Keeps what the adapter logs; `EVENTBUS_TEST_LOG=1` also prints warnings and errors. */
-export class RecordingLogger implements LoggerService {
-  readonly entries: { level: string; message: string }[] = [];
-
-  log(message: unknown): void {
-    this.record('log', message);
-  }
-  error(message: unknown): void {
-    this.record('error', message);
-  }
-  warn(message: unknown): void {
-    this.record('warn', message);
-  }
-  debug(message: unknown): void {
-    this.record('debug', message);
-  }
-
-  private record(level: string, message: unknown): void {
-    this.entries.push({ level, message: String(message) });
-    if (process.env.EVENTBUS_TEST_LOG && (level === 'error' || level === 'warn')) {
-      console.log(`[${level}] ${String(message)}`);
-    }
-  }
-}
+import { RecordingLogger } from '../support/recording-logger';
 
 /**
  * Small session and heartbeat values make group joins and rebalances quick; the broker's minimum session
@@ -75,36 +45,6 @@ export class TransportFactory {
   }
 }
 
-/** Collects delivered messages, playing the core. */
-export class Inbox {
-  readonly messages: InboundMessage[] = [];
-  readonly deliver: DeliverFn;
-
-  constructor(onMessage?: (message: InboundMessage, inbox: Inbox) => void) {
-    this.deliver = (message) => {
-      this.messages.push(message);
-      onMessage?.(message, this);
-    };
-  }
-
-  /** Resolves once at least `count` messages arrived. */
-  async waitFor(count: number, timeout = 20_000): Promise<InboundMessage[]> {
-    await vi.waitFor(
-      () => {
-        if (this.messages.length < count) {
-          throw new Error(`received ${this.messages.length} of ${count} messages`);
-        }
-      },
-      { timeout, interval: 50 },
-    );
-    return this.messages;
-  }
-
-  values(): string[] {
-    return this.messages.map((m) => m.value.toString());
-  }
-}
-
 export function outbound(value: string, key?: string, headers: Record<string, string> = {}): OutboundMessage {
   return { key, value: Buffer.from(value), headers };
 }
@@ -126,8 +66,4 @@ export async function committedOffsets(
 ): Promise<Map<number, number>> {
   const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return new Map(result.partitions.map((p) => [p.partition, Number(p.offset)]));
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

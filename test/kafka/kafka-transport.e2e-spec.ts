@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import type { InboundMessage } from '../../libs/eventbus/src/transports/transport.port';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
-import { committedOffsets, Inbox, outbound, sleep, testAdmin, TransportFactory } from './kafka-test-kit';
+import { Inbox } from '../support/inbox';
+import { sleep } from '../support/recorder';
+import { committedOffsets, outbound, testAdmin, TransportFactory } from './kafka-test-kit';
 
 const domain = (topic: string) => ({ topic, semantics: 'domain-event' as const });
 

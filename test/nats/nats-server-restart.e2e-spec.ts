@@ -3,14 +3,9 @@ import type { InboundMessage } from '../../libs/eventbus/src/transports/transpor
 import { natsConsumerName } from '../../libs/eventbus/src/transports/nats/nats-consumer-name';
 import type { NatsTransport } from '../../libs/eventbus/src/transports/nats/nats.transport';
 import { describeWithBrokers } from '../support/brokers';
-import {
-  JetStreamProbe,
-  natsTransport,
-  RecordingLogger,
-  sleep,
-  uniqueStream,
-  waitFor,
-} from './nats-test-kit';
+import { RecordingLogger } from '../support/recording-logger';
+import { sleep, waitFor } from '../support/recorder';
+import { JetStreamProbe, natsTransport, uniqueStream } from './nats-test-kit';
 import { OwnNatsServer } from './own-nats-server';
 
 const BEFORE = 150;
@@ -67,8 +62,8 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
 
     await waitFor(
       () => acked >= 50,
-      15_000,
       () => `${acked} acked`,
+      15_000,
     );
     await server.kill();
     expect(acked).toBeLessThan(BEFORE);
@@ -79,9 +74,9 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
     const total = BEFORE + AFTER;
     await waitFor(
       () => firstDeliveries.size >= total && queue.length === 0,
-      25_000,
       () =>
         `${firstDeliveries.size}/${total} delivered, ${queue.length} queued; ${logger.warnings.join(' | ')}`,
+      25_000,
     );
     running = false;
     await worker;

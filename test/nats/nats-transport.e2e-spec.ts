@@ -7,7 +7,9 @@ import { NatsHeaders } from '../../libs/eventbus/src/transports/nats/nats-header
 import { NatsProvisioningError } from '../../libs/eventbus/src/transports/nats/nats-provisioning.error';
 import type { NatsTransport } from '../../libs/eventbus/src/transports/nats/nats.transport';
 import { describeWithBrokers, NATS_SERVERS } from '../support/brokers';
-import { Inbox, JetStreamProbe, natsTransport, sleep, uniqueStream, waitFor } from './nats-test-kit';
+import { Inbox } from '../support/inbox';
+import { sleep, waitFor } from '../support/recorder';
+import { JetStreamProbe, natsTransport, uniqueStream } from './nats-test-kit';
 
 const body = (text: string) => Buffer.from(text);
 
@@ -280,7 +282,11 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     blockEventLoop(2_500);
     await acked.ack();
     const name = natsConsumerName('svc', subject);
-    await waitFor(async () => (await probe.consumer(stream, name)).delivered.consumer_seq >= 4, 10_000);
+    await waitFor(
+      async () => (await probe.consumer(stream, name)).delivered.consumer_seq >= 4,
+      () => 'consumer delivered 4',
+      10_000,
+    );
     await held.ack();
     await transport.close();
 
@@ -308,8 +314,8 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     const name = natsConsumerName('svc', subject);
     await waitFor(
       async () => (await probe.consumer(stream, name)).num_waiting === 0,
-      15_000,
       () => 'pull requests',
+      15_000,
     );
     await Promise.all(firstFive.map((m) => m.ack()));
     await sleep(1_000);

@@ -41,12 +41,12 @@ export { sleep };
 
 /** Waits until `condition()` holds; fails with `describe()` when it does not within the time. */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   describe: () => string,
   timeoutMs = 30_000,
 ): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
     await sleep(10);
   }
