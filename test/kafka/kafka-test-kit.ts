@@ -34,7 +34,12 @@ export class TransportFactory {
         ...FAST_GROUP,
         ...options,
       }),
-      { deadLetterSuffix: deadLetterSuffix || undefined, maxBuffered: 1_000, logger },
+      {
+        deadLetterSuffix: deadLetterSuffix || undefined,
+        maxBuffered: 1_000,
+        publishTimeoutMs: 30_000,
+        logger,
+      },
     );
     this.created.push(transport);
     return { transport, logger };

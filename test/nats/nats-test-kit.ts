@@ -23,6 +23,7 @@ export function natsTransport(setup: TransportSetup, logger = new RecordingLogge
   return new NatsTransport(resolveNatsOptions({ servers: NATS_SERVERS, ...options }), {
     deadLetterSuffix,
     maxBuffered,
+    publishTimeoutMs: 30_000,
     logger,
   });
 }

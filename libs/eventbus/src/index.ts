@@ -21,6 +21,7 @@ export { DiscardError } from './errors/discard.error';
 export { HandlerTimeoutError } from './errors/handler-timeout.error';
 export { InvalidOptionsError } from './errors/invalid-options.error';
 export { TransportClosedError } from './errors/transport-closed.error';
+export { PublishTimeoutError } from './errors/publish-timeout.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';

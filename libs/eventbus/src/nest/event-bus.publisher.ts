@@ -69,6 +69,7 @@ export class EventBus implements OnApplicationShutdown {
       const transport = await createTransport(this.options, {
         deadLetterSuffix: this.options.deadLetterSuffix,
         maxBuffered: this.options.dispatcher.maxBuffered,
+        publishTimeoutMs: this.options.publishTimeoutMs,
         logger: this.logger,
       });
       await transport.connect();

@@ -166,6 +166,7 @@ export class EventBusServer
     const transport = await createTransport(this.options, {
       deadLetterSuffix,
       maxBuffered: limits.maxBuffered,
+      publishTimeoutMs: this.options.publishTimeoutMs,
       logger: this.logger,
     });
     this.transport = transport;

@@ -59,6 +59,11 @@ export interface EventBusModuleOptions {
   dispatcher?: DispatcherOptions;
   retry?: RetryOptions;
   deadLetter?: DeadLetterOptions | false;
+  /**
+   * Every publish (`EventBus`, `EventBusClient`, dead-letter writes) resolves or rejects with
+   * `PublishTimeoutError` within this many ms. Default `30000`.
+   */
+  publishTimeoutMs?: number;
 }
 
 export interface ResolvedEventBusOptions {
@@ -70,6 +75,7 @@ export interface ResolvedEventBusOptions {
   retry: Required<RetryOptions>;
   /** Undefined when dead-lettering is off. */
   deadLetterSuffix: string | undefined;
+  publishTimeoutMs: number;
 }
 
 /** Applies defaults and validates; throws `InvalidOptionsError` naming the option and what is allowed. */
@@ -82,8 +88,8 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   const r = options.retry ?? {};
   const retry = {
     maxAttempts: check.integer('retry.maxAttempts', r.maxAttempts ?? 5, 1, 1_000),
-    initialDelayMs: check.integer('retry.initialDelayMs', r.initialDelayMs ?? 200, 0),
-    maxDelayMs: check.integer('retry.maxDelayMs', r.maxDelayMs ?? 30_000, 0),
+    initialDelayMs: check.durationMs('retry.initialDelayMs', r.initialDelayMs ?? 200, 0),
+    maxDelayMs: check.durationMs('retry.maxDelayMs', r.maxDelayMs ?? 30_000, 0),
     multiplier: check.number('retry.multiplier', r.multiplier ?? 2, 1, 100),
     jitter: check.number('retry.jitter', r.jitter ?? 0.2, 0, 1),
   };
@@ -109,10 +115,11 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     dispatcher: {
       maxConcurrency: check.integer('dispatcher.maxConcurrency', d.maxConcurrency ?? 256, 1, 1_000_000),
       maxBuffered: check.integer('dispatcher.maxBuffered', d.maxBuffered ?? 10_000, 1, 10_000_000),
-      handlerTimeoutMs: check.integer('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1),
-      shutdownTimeoutMs: check.integer('dispatcher.shutdownTimeoutMs', d.shutdownTimeoutMs ?? 10_000, 0),
+      handlerTimeoutMs: check.durationMs('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1),
+      shutdownTimeoutMs: check.durationMs('dispatcher.shutdownTimeoutMs', d.shutdownTimeoutMs ?? 10_000, 0),
     },
     retry,
     deadLetterSuffix,
+    publishTimeoutMs: check.durationMs('publishTimeoutMs', options.publishTimeoutMs ?? 30_000, 1),
   };
 }

@@ -1,7 +1,14 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 
+/** Node's timers fire at once for delays above 2^31-1 ms: the longest delay any timer option may take. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Small validators used by every options `validate` step; each throws `InvalidOptionsError`. */
 export const check = {
+  /** A delay in whole milliseconds that a Node timer can wait (at most `MAX_TIMER_MS`, about 24.8 days). */
+  durationMs(option: string, value: number, min: number): number {
+    return check.integer(option, value, min, MAX_TIMER_MS);
+  },
   integer(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new InvalidOptionsError(option, `an integer from ${min} to ${max}`, value);

@@ -6,5 +6,7 @@ export interface AdapterContext {
   readonly deadLetterSuffix: string | undefined;
   /** The dispatcher's buffer limit; adapters size their prefetch (JetStream `max_ack_pending`) to it. */
   readonly maxBuffered: number;
+  /** A publish (dead letters included) that the broker has not confirmed by then rejects with `PublishTimeoutError`. */
+  readonly publishTimeoutMs: number;
   readonly logger: LoggerService;
 }

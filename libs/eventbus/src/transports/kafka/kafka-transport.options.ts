@@ -41,9 +41,9 @@ export function resolveKafkaOptions(options: KafkaTransportOptions | undefined):
     numPartitions: check.integer('kafka.numPartitions', o.numPartitions ?? 3, 1, 10_000),
     replicationFactor: check.integer('kafka.replicationFactor', o.replicationFactor ?? 1, 1, 100),
     fromBeginning: check.boolean('kafka.fromBeginning', o.fromBeginning ?? true),
-    sessionTimeout: check.integer('kafka.sessionTimeout', o.sessionTimeout ?? 30_000, 1_000),
-    heartbeatInterval: check.integer('kafka.heartbeatInterval', o.heartbeatInterval ?? 3_000, 100),
-    commitIntervalMs: check.integer('kafka.commitIntervalMs', o.commitIntervalMs ?? 1_000, 10),
+    sessionTimeout: check.durationMs('kafka.sessionTimeout', o.sessionTimeout ?? 30_000, 1_000),
+    heartbeatInterval: check.durationMs('kafka.heartbeatInterval', o.heartbeatInterval ?? 3_000, 100),
+    commitIntervalMs: check.durationMs('kafka.commitIntervalMs', o.commitIntervalMs ?? 1_000, 10),
     client: o.client,
   };
 }

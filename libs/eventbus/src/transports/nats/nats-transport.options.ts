@@ -32,7 +32,7 @@ export function resolveNatsOptions(options: NatsTransportOptions | undefined): R
     provision: check.boolean('nats.provision', o.provision ?? true),
     storage: check.oneOf('nats.storage', o.storage ?? 'file', ['file', 'memory']),
     retention: check.oneOf('nats.retention', o.retention ?? 'limits', ['limits', 'interest', 'workqueue']),
-    ackWaitMs: check.integer('nats.ackWaitMs', o.ackWaitMs ?? 30_000, 1_000),
+    ackWaitMs: check.durationMs('nats.ackWaitMs', o.ackWaitMs ?? 30_000, 1_000),
     maxDeliver: check.integer('nats.maxDeliver', o.maxDeliver ?? -1, -1),
   };
 }
