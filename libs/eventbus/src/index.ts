@@ -6,7 +6,7 @@ export { EventBus, type PublishOptions } from './nest/event-bus.publisher';
 export { EventBusClient } from './nest/event-bus.client';
 export { EventBusContext } from './nest/event-bus.context';
 export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decorator';
-export { EventBusExceptionFilter } from './nest/event-bus-exception.filter';
+export { RawEvent } from './nest/raw-event.decorator';
 export { EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT, DOMAIN_EVENT_EXTRA } from './nest/event-bus.constants';
 // Envelope and codecs
 export * from './envelope/domain-event-envelope';
@@ -22,6 +22,7 @@ export { HandlerTimeoutError } from './errors/handler-timeout.error';
 export { InvalidOptionsError } from './errors/invalid-options.error';
 export { TransportClosedError } from './errors/transport-closed.error';
 export { PublishTimeoutError } from './errors/publish-timeout.error';
+export { SettlementError } from './errors/settlement.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';

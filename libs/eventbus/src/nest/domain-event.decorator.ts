@@ -1,5 +1,5 @@
-import { EventPattern } from '@nestjs/microservices';
-import { DOMAIN_EVENT_EXTRA, EVENT_BUS_TRANSPORT } from './event-bus.constants';
+import { DOMAIN_EVENT_EXTRA } from './event-bus.constants';
+import { EventBusHandler } from './event-bus-handler.decorator';
 
 /** Per-handler settings of `@DomainEvent`. */
 export interface DomainEventOptions {
@@ -12,9 +12,9 @@ export interface DomainEventOptions {
  * topic) with envelope semantics: the payload is a `DomainEventEnvelope<T>`, delivery is at-least-once, and
  * the events of one aggregate are handled one after another in publish order.
  *
- * It is `@EventPattern(topic, EVENT_BUS_TRANSPORT, { 'eventbus:domainEvent': options })`, so guards, pipes,
- * interceptors and exception filters apply as to any Nest event handler.
+ * It is `@EventPattern(topic, EVENT_BUS_TRANSPORT, { 'eventbus:domainEvent': options })` (bound to
+ * `EventBusServer` only), so guards, pipes, interceptors and exception filters apply as to any Nest event handler.
  */
 export function DomainEvent(topic: string, options: DomainEventOptions = {}): MethodDecorator {
-  return EventPattern(topic, EVENT_BUS_TRANSPORT, { [DOMAIN_EVENT_EXTRA]: options }) as MethodDecorator;
+  return EventBusHandler(topic, { [DOMAIN_EVENT_EXTRA]: options });
 }

@@ -11,12 +11,29 @@ type EventBusContextArgs = [
 
 /** What `@Ctx()` gives a handler of `EventBusServer`. */
 export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
+  private noted: { error: unknown } | undefined;
+
+  /** @internal Records the error a handler threw, before exception filters see it. */
+  noteError(error: unknown): void {
+    this.noted = { error };
+  }
+
+  /** @internal The error noted since the last call, if any (the next handler starts clean). */
+  takeNotedError(): { error: unknown } | undefined {
+    const noted = this.noted;
+    this.noted = undefined;
+    return noted;
+  }
+
   /** The topic (Kafka topic, JetStream subject) the message came from. */
   getTopic(): string {
     return this.args[0].topic;
   }
 
-  /** 1-based attempt: in-process retries, plus broker redeliveries where the broker counts them (JetStream, memory). */
+  /**
+   * 1-based attempt of this delivery, counted toward `maxAttempts`: 1, then 2 after the first in-process retry,
+   * and so on. Releases at shutdown never count; the broker's own delivery count is on `getMessage()`.
+   */
   getAttempt(): number {
     return this.args[1].attempt;
   }

@@ -1,18 +1,24 @@
-import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { Inject, Logger, Module } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { resolveEventBusOptions, type EventBusModuleOptions } from '../options/event-bus.options';
-import { EventBusExceptionFilter } from './event-bus-exception.filter';
 import { EventBusClient } from './event-bus.client';
+import { EventBusConnection } from './event-bus.connection';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants';
 import { ConfigurableEventBusModule, EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
 import { EventBus } from './event-bus.publisher';
 import { EventBusServer } from './event-bus.server';
+import { runShutdownHooksFirst } from './shutdown-order';
 
 /**
  * `EventBusModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`: provides
- * `EventBusServer` (the transport strategy), `EventBus` (publisher) and `EventBusClient` (`ClientProxy`),
- * and registers `EventBusExceptionFilter` globally. Global by default (`isGlobal: false` to opt out).
- * Options are validated at start; an invalid one fails with `InvalidOptionsError` naming it.
+ * `EventBusServer` (the transport strategy), `EventBus` (publisher) and `EventBusClient` (`ClientProxy`), which
+ * share one broker connection. Global by default (`isGlobal: false` to opt out). Options are validated when the
+ * module is created; an invalid one fails with `InvalidOptionsError` naming it.
+ *
+ * It registers no global enhancer: the application's exception filters, pipes and interceptors behave exactly
+ * as without it. Its shutdown hooks run before every other module's, so on `app.close()` (or a signal with
+ * `enableShutdownHooks()`) the server stops intake and drains running handlers before the application's own
+ * `onModuleDestroy` hooks close what those handlers use.
  */
 @Module({
   providers: [
@@ -21,11 +27,21 @@ import { EventBusServer } from './event-bus.server';
       inject: [EVENT_BUS_MODULE_OPTIONS],
       useFactory: (options: EventBusModuleOptions) => resolveEventBusOptions(options),
     },
+    EventBusConnection,
     EventBusServer,
     EventBus,
     EventBusClient,
-    { provide: APP_FILTER, useClass: EventBusExceptionFilter },
   ],
   exports: [EVENT_BUS_OPTIONS, EventBusServer, EventBus, EventBusClient],
 })
-export class EventBusModule extends ConfigurableEventBusModule {}
+export class EventBusModule extends ConfigurableEventBusModule {
+  constructor(@Inject(ModulesContainer) modules: ModulesContainer) {
+    super();
+    if (!runShutdownHooksFirst(modules, EventBusModule)) {
+      new Logger('EventBusModule').warn(
+        'Could not order shutdown hooks: call `await app.get(EventBusServer).close()` before `app.close()` ' +
+          'so handlers drain before other modules shut down.',
+      );
+    }
+  }
+}

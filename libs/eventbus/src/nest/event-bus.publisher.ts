@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   createEnvelope,
   type DomainEventEnvelope,
@@ -6,10 +6,7 @@ import {
 } from '../envelope/domain-event-envelope';
 import { encodeEnvelope } from '../envelope/envelope-codec';
 import { encodeRaw } from '../envelope/raw-message-codec';
-import type { ResolvedEventBusOptions } from '../options/event-bus.options';
-import { createTransport } from '../transports/create-transport';
-import type { Transport } from '../transports/transport.port';
-import { EVENT_BUS_OPTIONS } from './event-bus.constants';
+import { EventBusConnection } from './event-bus.connection';
 
 /** Options of `EventBus.publish`. */
 export interface PublishOptions {
@@ -22,14 +19,13 @@ export interface PublishOptions {
 /**
  * Publishes domain events and raw messages on the configured transport. Both methods resolve only after
  * the broker confirmed the write (Kafka: acks from all in-sync replicas, idempotent producer; JetStream:
- * PubAck, de-duplicated by envelope id). The connection opens on first use and closes at shutdown.
+ * PubAck, de-duplicated by envelope id), and reject within `publishTimeoutMs` otherwise. They use the
+ * module's one connection (opened on first use); after the application closed they reject at once with
+ * `TransportClosedError`.
  */
 @Injectable()
-export class EventBus implements OnApplicationShutdown {
-  private readonly logger = new Logger('EventBus');
-  private transport: Promise<Transport> | undefined;
-
-  constructor(@Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions) {}
+export class EventBus {
+  constructor(private readonly connection: EventBusConnection) {}
 
   /**
    * Publishes a domain event to `topic`. `id` defaults to a UUIDv7, `occurredAt` to now, `metadata` to `{}`.
@@ -37,7 +33,8 @@ export class EventBus implements OnApplicationShutdown {
    */
   async publishDomainEvent<T>(topic: string, event: NewDomainEvent<T>): Promise<DomainEventEnvelope<T>> {
     const envelope = createEnvelope(event);
-    await (await this.connected()).publish(topic, encodeEnvelope(envelope));
+    const message = encodeEnvelope(envelope);
+    await (await this.connection.get('publish')).publish(topic, message);
     return envelope;
   }
 
@@ -45,38 +42,11 @@ export class EventBus implements OnApplicationShutdown {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<void> {
     const encoded = encodeRaw(body);
     await (
-      await this.connected()
+      await this.connection.get('publish')
     ).publish(topic, {
       key: options.key,
       value: encoded.value,
       headers: { ...options.headers, ...encoded.headers },
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    if (transport) await (await transport).close();
-  }
-
-  private connected(): Promise<Transport> {
-    this.transport ??= this.connect();
-    return this.transport;
-  }
-
-  private async connect(): Promise<Transport> {
-    try {
-      const transport = await createTransport(this.options, {
-        deadLetterSuffix: this.options.deadLetterSuffix,
-        maxBuffered: this.options.dispatcher.maxBuffered,
-        publishTimeoutMs: this.options.publishTimeoutMs,
-        logger: this.logger,
-      });
-      await transport.connect();
-      return transport;
-    } catch (error) {
-      this.transport = undefined;
-      throw error;
-    }
   }
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   type CustomTransportStrategy,
   type MessageHandler,
+  type MsPattern,
   type ReadPacket,
   Server,
 } from '@nestjs/microservices';
@@ -16,11 +17,11 @@ import type {
 import { decodeEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
+import { SettlementError } from '../errors/settlement.error';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
 import { AckDecision } from '../policy/ack-decision';
 import { describeError } from '../errors/describe-value';
 import { decisionForError, decisionForResult } from '../policy/decide';
-import { createTransport } from '../transports/create-transport';
 import type {
   DeliverySemantics,
   InboundMessage,
@@ -28,15 +29,19 @@ import type {
   Transport,
 } from '../transports/transport.port';
 import type { DomainEventOptions } from './domain-event.decorator';
+import { EventBusConnection } from './event-bus.connection';
 import { DOMAIN_EVENT_EXTRA, EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT } from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
 export type EventBusStatus = 'connecting' | 'connected' | 'closing' | 'disconnected';
 
-/** What `server.on(event, callback)` reports: every dispatcher outcome, and transport errors. */
+/**
+ * What `server.on(event, callback)` reports: every dispatcher outcome, and `error` for every failed settlement
+ * (a dead-letter write the broker refused, a failed ack or release) while it is retried or released.
+ */
 export type EventBusServerEvents = Record<DispatcherEventType, (event: DispatcherEvent) => void> & {
-  error: (error: unknown) => void;
+  error: (error: Error) => void;
 };
 
 interface Route {
@@ -46,18 +51,24 @@ interface Route {
 }
 
 /**
- * The Nest custom transport. Consumes every topic that has a `@DomainEvent` (envelope semantics) or a raw
- * `@EventPattern` handler, hands each message to the ordered dispatcher, and turns the handler's outcome —
- * after Nest's pipes, guards, interceptors and exception filters — into an acknowledgement decision.
+ * The Nest custom transport. Consumes every topic that has a `@DomainEvent` (envelope semantics), `@RawEvent` or
+ * plain `@EventPattern` handler (raw semantics), hands each message to the ordered dispatcher, and turns the
+ * handlers' outcome — after Nest's guards, pipes, interceptors and exception filters — into an acknowledgement
+ * decision.
+ *
+ * Several handlers of one topic run one after another in declaration order, each at most once per attempt; the
+ * next starts only after the previous succeeded, and the first that does not succeed (a throw, or a returned
+ * `AckDecision` other than ack) decides. A retry runs them all again from the first.
  *
  * Register it with `app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true })`.
- * `close()` (run by Nest before module destroy hooks) stops intake, drains running handlers for up to
- * `dispatcher.shutdownTimeoutMs`, commits, then disconnects.
+ * Shutdown: `drain()` stops intake and lets running handlers finish for up to `dispatcher.shutdownTimeoutMs`
+ * (then releases what is left); it runs in this module's `onModuleDestroy`, before any other module's shutdown
+ * hooks. `close()` (run by Nest after those hooks) drains if that has not happened, commits, and disconnects.
  */
 @Injectable()
 export class EventBusServer
   extends Server<EventBusServerEvents, EventBusStatus>
-  implements CustomTransportStrategy
+  implements CustomTransportStrategy, OnModuleDestroy
 {
   override readonly propagatesEventHandlerErrors = true;
   override readonly transportId = EVENT_BUS_TRANSPORT;
@@ -65,12 +76,17 @@ export class EventBusServer
   private transport: Transport | undefined;
   private dispatcher: Dispatcher | undefined;
   private readonly routes = new Map<string, Route>();
+  /** Every handler of a pattern, in declaration order (Nest would chain them through `next` and run them at once). */
+  private readonly handlersByPattern = new Map<string, MessageHandler[]>();
   private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
   private starting: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private filterWarningShown = false;
 
-  constructor(@Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions) {
+  constructor(
+    @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly connection: EventBusConnection,
+  ) {
     super();
   }
 
@@ -87,9 +103,46 @@ export class EventBusServer
     );
   }
 
+  /**
+   * Stops intake and waits for running handlers (at most `dispatcher.shutdownTimeoutMs`, then they are aborted
+   * and their messages released for redelivery); the connection stays open. Idempotent.
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.stopAndDrain();
+    return this.draining;
+  }
+
+  /** Drains first thing at application shutdown (this module's hooks run before the others'). */
+  async onModuleDestroy(): Promise<void> {
+    await this.drain();
+  }
+
+  /** Drains, then commits, releases what is left and closes the module's connection. Idempotent. */
   async close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /**
+   * Registers a handler as Nest's `Server.addHandler` does, except that several event handlers of one pattern
+   * are kept as a list instead of a `next` chain, which Nest's event handlers would run all at once.
+   */
+  override addHandler(
+    pattern: MsPattern,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
+    const normalized = this.normalizePattern(pattern);
+    callback.isEventHandler = isEventHandler;
+    callback.extras = extras;
+    const handlers = this.handlersByPattern.get(normalized);
+    if (handlers && isEventHandler) {
+      handlers.push(callback);
+      return;
+    }
+    this.handlersByPattern.set(normalized, [callback]);
+    this.messageHandlers.set(normalized, callback);
   }
 
   on<K extends keyof EventBusServerEvents>(event: K, callback: EventBusServerEvents[K]): void {
@@ -105,20 +158,24 @@ export class EventBusServer
   }
 
   /**
-   * Runs every handler registered for the pattern and resolves with the decision; never rejects. The
-   * handler's returned value or stream is always subscribed, so failures (and what exception filters make of
-   * them) are never lost. Nest's processing hooks run around it.
+   * Runs the handlers registered for the pattern (see the class comment) and resolves with the decision; never
+   * rejects. Each handler's returned value or stream is subscribed, so failures (and what exception filters make
+   * of them) are never lost. Nest's processing hooks run around it.
    */
-  override handleEvent(pattern: string, packet: ReadPacket, context: EventBusContext): Promise<AckDecision> {
-    // Routes are registered under their normalized pattern: a direct lookup skips Nest's per-call JSON.parse.
-    const handler = this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern);
-    if (!handler) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
+  override handleEvent(
+    pattern: string,
+    packet: ReadPacket,
+    context: EventBusContext,
+    payloads: () => unknown = () => packet.data,
+  ): Promise<AckDecision> {
+    const handlers = this.handlersByPattern.get(pattern);
+    if (!handlers) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
     return new Promise<AckDecision>((resolve) => {
       try {
         // Typed void, but a user's processing hook may return a promise that rejects.
         const hooks: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
           try {
-            resolve(await this.runHandlers(handler, packet.data, context));
+            resolve(await this.runHandlers(handlers, payloads, context));
           } catch (error) {
             resolve(decisionForError(error));
           } finally {
@@ -137,22 +194,22 @@ export class EventBusServer
   }
 
   private async runHandlers(
-    handler: MessageHandler,
-    data: unknown,
+    handlers: readonly MessageHandler[],
+    payloads: () => unknown,
     context: EventBusContext,
   ): Promise<AckDecision> {
-    for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+    for (const handler of handlers) {
       let decision: AckDecision;
+      context.takeNotedError();
       try {
-        const result = await current(data, context);
+        const result = await handler(payloads(), context);
         // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
         const value = isObservable(result)
           ? await lastValueFrom(result, { defaultValue: undefined })
           : result;
         decision = decisionForResult(value);
       } catch (error) {
-        this.warnIfFilterMissing(error);
-        decision = decisionForError(error);
+        decision = decisionForError(originalError(error, context));
       }
       if (decision.kind !== 'ack') return decision;
     }
@@ -163,12 +220,7 @@ export class EventBusServer
     this._status$.next('connecting');
     this.collectRoutes();
     const { dispatcher: limits, retry, deadLetterSuffix } = this.options;
-    const transport = await createTransport(this.options, {
-      deadLetterSuffix,
-      maxBuffered: limits.maxBuffered,
-      publishTimeoutMs: this.options.publishTimeoutMs,
-      logger: this.logger,
-    });
+    const transport = await this.connection.get('listen');
     this.transport = transport;
     this.dispatcher = new Dispatcher(
       { ...limits, retry, deadLetterEnabled: deadLetterSuffix !== undefined },
@@ -177,7 +229,6 @@ export class EventBusServer
         onEvent: (event) => this.report(event),
       },
     );
-    await transport.connect();
     const subscriptions: SubscriptionSpec[] = [...this.routes.values()].map(({ topic, semantics }) => ({
       topic,
       semantics,
@@ -189,14 +240,22 @@ export class EventBusServer
     );
   }
 
-  private async shutdown(): Promise<void> {
-    // A close() during start waits for it, so nothing starts consuming after the server closed.
+  private async stopAndDrain(): Promise<void> {
+    // A drain during start waits for it, so nothing starts consuming after the server stopped.
     await this.starting?.catch(() => undefined);
     this._status$.next('closing');
+    await this.transport?.stopConsuming();
+    const dispatcher = this.dispatcher;
+    if (!dispatcher) return;
+    await dispatcher.close(this.options.dispatcher.shutdownTimeoutMs);
+    const { released } = dispatcher.counters;
+    if (released > 0) this.logger.log(`drained; ${released} message(s) released for redelivery`);
+  }
+
+  private async shutdown(): Promise<void> {
     try {
-      await this.transport?.stopConsuming();
-      await this.dispatcher?.close(this.options.dispatcher.shutdownTimeoutMs);
-      await this.transport?.close();
+      await this.drain();
+      await this.connection.close();
     } finally {
       this._status$.next('disconnected');
     }
@@ -205,8 +264,8 @@ export class EventBusServer
   /** Reads the handlers Nest registered: `@DomainEvent` ones by their extras, the rest as raw topics. */
   private collectRoutes(): void {
     this.routes.clear();
-    for (const [pattern, handler] of this.messageHandlers) {
-      if (!handler.isEventHandler) {
+    for (const [pattern, handlers] of this.handlersByPattern) {
+      if (!handlers[0].isEventHandler) {
         this.logger.warn(
           `@MessagePattern("${pattern}") is not supported by EventBusServer (events only); ignored`,
         );
@@ -214,7 +273,7 @@ export class EventBusServer
       }
       const kinds = new Set<DeliverySemantics>();
       let maxAttempts: number | undefined;
-      for (let h: MessageHandler | undefined = handler; h; h = h.next) {
+      for (const h of handlers) {
         const domain = h.extras?.[DOMAIN_EVENT_EXTRA] as DomainEventOptions | undefined;
         kinds.add(domain ? 'domain-event' : 'raw');
         maxAttempts = domain?.maxAttempts ?? maxAttempts;
@@ -259,6 +318,16 @@ export class EventBusServer
       return;
     }
     const transportName = this.transport!.name;
+    const decode = route.semantics === 'domain-event' ? decodeEnvelope : decodeRaw;
+    // Every handler call gets its own copy: a handler that mutates its payload changes nothing for the next
+    // handler or the next attempt. The copy decoded above serves the first call.
+    let unused: unknown = data;
+    const payloads = () => {
+      if (unused === undefined) return decode(message.value, message.headers);
+      const payload = unused;
+      unused = undefined;
+      return payload;
+    };
     dispatcher.submit({
       message,
       semantics: route.semantics,
@@ -269,6 +338,7 @@ export class EventBusServer
           route.topic,
           { pattern: route.topic, data },
           new EventBusContext([message, attempt, transportName, aggregateId]),
+          payloads,
         ),
     });
   }
@@ -293,32 +363,36 @@ export class EventBusServer
         break;
       case 'settlement-failed':
         this.logger.error(`${event.type}: ${where}: ${event.reason ?? ''}`);
+        this.notify('error', new SettlementError(topic, sequence, event.reason ?? 'settlement failed'));
         break;
       case 'discarded':
       case 'retry-scheduled':
         this.logger.debug?.(`${event.type}: ${where}: ${event.reason ?? ''}`);
         break;
     }
-    for (const callback of this.listeners.get(event.type) ?? []) {
+    this.notify(event.type, event);
+  }
+
+  private notify(type: string, payload: unknown): void {
+    for (const callback of this.listeners.get(type) ?? []) {
       try {
-        callback(event);
+        callback(payload);
       } catch (error) {
-        this.logger.error(`listener of "${event.type}" threw: ${describeError(error)}`);
+        this.logger.error(`listener of "${type}" threw: ${describeError(error)}`);
       }
     }
   }
+}
 
-  /** Nest's default RPC filter replaced the error: the library's filter is not active for this server. */
-  private warnIfFilterMissing(error: unknown): void {
-    if (this.filterWarningShown) return;
-    const e = error as { status?: unknown; message?: unknown } | null;
-    if (e && typeof e === 'object' && e.status === 'error' && e.message === 'Internal server error') {
-      this.filterWarningShown = true;
-      this.logger.warn(
-        'A handler error reached EventBusServer as "Internal server error": EventBusExceptionFilter is not active, ' +
-          'so RetryableError/DeadLetterError/DiscardError lose their meaning. Connect with ' +
-          '{ inheritAppConfig: true } or call app.useGlobalFilters(new EventBusExceptionFilter()).',
-      );
-    }
-  }
+/**
+ * The error a handler call ended with, as the decision should see it: when no user filter matched and Nest's
+ * default RPC filter replaced the error by `{ status: 'error', message: 'Internal server error' }`, the original
+ * noted by `OriginalErrorInterceptor` (so `RetryableError`, `DeadLetterError`, `DiscardError` and `AckDecision`
+ * keep their meaning and the reason its message); otherwise what the filters passed on.
+ */
+function originalError(error: unknown, context: EventBusContext): unknown {
+  const noted = context.takeNotedError();
+  if (!noted || error instanceof Error || error === null || typeof error !== 'object') return error;
+  const { status, message } = error as { status?: unknown; message?: unknown };
+  return status === 'error' && message === 'Internal server error' ? noted.error : error;
 }

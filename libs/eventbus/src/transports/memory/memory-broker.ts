@@ -19,12 +19,16 @@ export interface MemoryMember {
 /**
  * One consumer group's position in a topic: the next new record, the released records to deliver again
  * (lowest sequence first), the delivered but unsettled ones, and how often each was delivered.
- * One member receives at a time; other members of the group wait and take over when it leaves.
+ * One member receives at a time; other members of the group wait and take over when it leaves, but only
+ * once every record it was given is settled or released (so a newer record of an aggregate never runs on
+ * the new member while the leaving one still handles an older one).
  */
 class MemoryGroup {
   cursor: number;
   readonly redeliveries: number[] = [];
   readonly unsettled = new Set<number>();
+  /** The member the unsettled records were delivered to; undefined when none is unsettled. */
+  holder: MemoryMember | undefined;
   readonly deliveryCounts = new Map<number, number>();
   readonly members: MemoryMember[] = [];
 
@@ -78,6 +82,7 @@ class MemoryTopic {
     const group = this.groups.get(groupName)!;
     if (!group.unsettled.delete(sequence)) return;
     group.deliveryCounts.delete(sequence);
+    this.handBack(group);
     const record = this.records.get(sequence);
     if (record && --record.pendingGroups <= 0) this.records.delete(sequence);
   }
@@ -85,9 +90,18 @@ class MemoryTopic {
   release(groupName: string, sequence: number): void {
     const group = this.groups.get(groupName)!;
     if (!group.unsettled.delete(sequence)) return;
+    this.handBack(group);
     const at = group.redeliveries.findIndex((s) => s > sequence);
     group.redeliveries.splice(at < 0 ? group.redeliveries.length : at, 0, sequence);
     this.schedulePump();
+  }
+
+  /** Once nothing is unsettled, the group may deliver to another member (a takeover waits for it). */
+  private handBack(group: MemoryGroup): void {
+    if (group.unsettled.size > 0 || !group.holder) return;
+    const takeover = group.holder !== group.members[0];
+    group.holder = undefined;
+    if (takeover) this.schedulePump();
   }
 
   schedulePump(): void {
@@ -102,6 +116,7 @@ class MemoryTopic {
   /** Delivers to the group's active member until it pauses; yields every 1,000 records. */
   private pump(group: MemoryGroup): void {
     const member = group.members[0];
+    if (group.holder !== undefined && group.holder !== member) return;
     let budget = 1_000;
     while (member && !member.paused && budget-- > 0) {
       let sequence: number;
@@ -113,6 +128,7 @@ class MemoryTopic {
       const count = (group.deliveryCounts.get(sequence) ?? 0) + 1;
       group.deliveryCounts.set(sequence, count);
       group.unsettled.add(sequence);
+      group.holder = member;
       member.deliver(record, count);
     }
     if (member && !member.paused) this.schedulePump();

@@ -35,6 +35,7 @@ export class MemoryTransport implements Transport {
   async connect(): Promise<void> {}
 
   async publish(topic: string, message: OutboundMessage): Promise<void> {
+    if (this.closed) throw new TransportClosedError('memory', 'publish');
     this.broker.publish(topic, message);
   }
 
