@@ -379,6 +379,41 @@ describe('A good citizen inside a real application (memory transport)', () => {
       }
     });
 
+    it('hands a memory group over only once the closing server settled what it holds', async () => {
+      const scope = uniqueName('takeover');
+      const topic = `${scope}.orders`;
+      const log: string[] = [];
+      let finishV1: () => void = () => undefined;
+      const handlers = (name: string) =>
+        domainController({
+          [topic]: async (e) => {
+            log.push(`${name} start v${e.version}`);
+            if (name === 'first' && e.version === 1)
+              await new Promise<void>((resolve) => (finishV1 = resolve));
+            log.push(`${name} end v${e.version}`);
+          },
+        });
+      const options: EventBusModuleOptions = { ...memory(scope), dispatcher: { shutdownTimeoutMs: 5_000 } };
+      const first = await start(options, [handlers('first')]);
+      const second = await start(options, [handlers('second')]);
+      await first.bus.publishDomainEvent(topic, event('x', 1));
+      await waitFor(
+        () => log.includes('first start v1'),
+        () => log.join(),
+      );
+      await first.bus.publishDomainEvent(topic, event('x', 2));
+      const closing = first.close();
+      await sleep(100);
+      finishV1();
+      await closing;
+      await waitFor(
+        () => log.includes('second end v2'),
+        () => log.join(),
+      );
+      expect(log).toEqual(['first start v1', 'first end v1', 'second start v2', 'second end v2']);
+      expect(second.server.counters?.handled).toBe(1);
+    });
+
     it('never counts releases at shutdown as attempts: a released event still gets all its attempts', async () => {
       const scope = uniqueName('release-attempts');
       const topic = `${scope}.orders`;
