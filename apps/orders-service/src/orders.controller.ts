@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { DomainEvent, type DomainEventEnvelope, type EventBusContext } from '@app/eventbus';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { DomainEvent, RawEvent, type DomainEventEnvelope, type EventBusContext } from '@app/eventbus';
 import { demo } from './demo-config';
 import { OrderTracker } from './order-tracker';
 
@@ -44,14 +44,14 @@ export class OrdersController {
   }
 
   /** Raw messages: at-most-once, a failure is logged and dropped. */
-  @EventPattern<string>(demo.auditTopic)
+  @RawEvent(demo.auditTopic)
   onAudit(@Payload() record: AuditRecord) {
     if (record.n % demo.auditFailEvery === 0) throw new Error(`audit ${record.n} rejected`);
     this.tracker.auditHandled++;
   }
 
   /** Dead letters land here (raw subscription on the dead-letter topic). */
-  @EventPattern<string>(`${demo.ordersTopic}.dlq`)
+  @RawEvent(`${demo.ordersTopic}.dlq`)
   onDeadLetter() {
     this.tracker.deadLetters++;
   }
