@@ -7,6 +7,11 @@ import { resolveKafkaOptions } from '../transports/kafka/kafka-transport.options
 import type { NatsTransportOptions, ResolvedNatsOptions } from '../transports/nats/nats-transport.options';
 import { resolveNatsOptions } from '../transports/nats/nats-transport.options';
 import type { TransportName } from '../transports/transport.port';
+import {
+  resolveObservabilityOptions,
+  type ObservabilityOptions,
+  type ResolvedObservabilityOptions,
+} from '../observability/observability.options';
 import { check } from './option-checks';
 
 /** Dispatcher limits. */
@@ -64,6 +69,8 @@ export interface EventBusModuleOptions {
    * `PublishTimeoutError` within this many ms. Default `30000`.
    */
   publishTimeoutMs?: number;
+  /** Metrics (prom-client), tracing (@opentelemetry/api) and the health indicator's stall threshold. */
+  observability?: ObservabilityOptions;
 }
 
 export interface ResolvedEventBusOptions {
@@ -76,6 +83,7 @@ export interface ResolvedEventBusOptions {
   /** Undefined when dead-lettering is off. */
   deadLetterSuffix: string | undefined;
   publishTimeoutMs: number;
+  observability: ResolvedObservabilityOptions;
 }
 
 /** Applies defaults and validates; throws `InvalidOptionsError` naming the option and what is allowed. */
@@ -121,5 +129,6 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     retry,
     deadLetterSuffix,
     publishTimeoutMs: check.durationMs('publishTimeoutMs', options.publishTimeoutMs ?? 30_000, 1),
+    observability: resolveObservabilityOptions(options.observability),
   };
 }

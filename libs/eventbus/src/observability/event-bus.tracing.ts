@@ -1,0 +1,103 @@
+import type * as OtelApi from '@opentelemetry/api';
+import type { TransportName } from '../transports/transport.port';
+import { SpanAttributes } from './semconv';
+
+type Otel = typeof OtelApi;
+
+/** What a CONSUMER span describes. */
+export interface ProcessSpanInfo {
+  readonly topic: string;
+  readonly messageId: string | undefined;
+  readonly aggregateId: string | undefined;
+  readonly attempt: number;
+  readonly partition: number | undefined;
+  /** Kafka offset, JetStream stream sequence, memory sequence. */
+  readonly sequence: number;
+  readonly key: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Ends a span: `outcome` as an attribute, and error status when `error` is given. */
+export type EndSpan = (outcome: string | undefined, error?: unknown) => void;
+
+const headerGetter: OtelApi.TextMapGetter<Readonly<Record<string, string>>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+};
+
+/**
+ * OpenTelemetry spans after the messaging conventions: `send <topic>` (PRODUCER) per publish, whose context is
+ * injected into the message as W3C `traceparent`/`tracestate`; `process <topic>` (CONSUMER) per handling attempt,
+ * parented on the context extracted from the message, with the handlers run inside it (a span a handler starts
+ * is its child; a publish inside a handler continues the trace). Without a registered SDK the API is a no-op.
+ */
+export class EventBusTracing {
+  private readonly tracer: OtelApi.Tracer;
+
+  constructor(
+    private readonly otel: Otel,
+    private readonly system: TransportName,
+    private readonly consumerGroup: string,
+  ) {
+    this.tracer = otel.trace.getTracer('nest-ordered-eventbus');
+  }
+
+  /** Starts `send <topic>` under the active context and writes its context into `carrier`. */
+  send(topic: string, messageId: string | undefined, carrier: Record<string, string>): EndSpan {
+    const { trace, context, propagation, SpanKind } = this.otel;
+    const span = this.tracer.startSpan(`send ${topic}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [SpanAttributes.messagingSystem]: this.system,
+        [SpanAttributes.operationType]: 'send',
+        [SpanAttributes.operationName]: 'send',
+        [SpanAttributes.destinationName]: topic,
+        ...(messageId === undefined ? {} : { [SpanAttributes.messageId]: messageId }),
+      },
+    });
+    propagation.inject(trace.setSpan(context.active(), span), carrier);
+    return (outcome, error) => this.end(span, outcome, error);
+  }
+
+  /** Runs `work` inside a new `process <topic>` span parented on the message's trace context. */
+  process<T>(info: ProcessSpanInfo, work: (end: EndSpan) => Promise<T>): Promise<T> {
+    const { trace, context, propagation, SpanKind, ROOT_CONTEXT } = this.otel;
+    const parent = propagation.extract(ROOT_CONTEXT, info.headers, headerGetter);
+    const attributes: OtelApi.Attributes = {
+      [SpanAttributes.messagingSystem]: this.system,
+      [SpanAttributes.operationType]: 'process',
+      [SpanAttributes.operationName]: 'process',
+      [SpanAttributes.destinationName]: info.topic,
+      [SpanAttributes.consumerGroupName]: this.consumerGroup,
+      [SpanAttributes.attempt]: info.attempt,
+    };
+    if (info.messageId !== undefined) attributes[SpanAttributes.messageId] = info.messageId;
+    if (info.aggregateId !== undefined) attributes[SpanAttributes.aggregateId] = info.aggregateId;
+    if (info.partition !== undefined) attributes[SpanAttributes.partitionId] = String(info.partition);
+    if (this.system === 'kafka') {
+      attributes[SpanAttributes.kafkaOffset] = info.sequence;
+      if (info.key !== undefined) attributes[SpanAttributes.kafkaMessageKey] = info.key;
+    }
+    const span = this.tracer.startSpan(
+      `process ${info.topic}`,
+      { kind: SpanKind.CONSUMER, attributes },
+      parent,
+    );
+    return context.with(trace.setSpan(parent, span), () =>
+      work((outcome, error) => this.end(span, outcome, error)),
+    );
+  }
+
+  private end(span: OtelApi.Span, outcome: string | undefined, error?: unknown): void {
+    if (outcome !== undefined) span.setAttribute(SpanAttributes.outcome, outcome);
+    if (error !== undefined) {
+      if (error instanceof Error) span.recordException(error);
+      span.setStatus({
+        code: this.otel.SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    span.end();
+  }
+}
+
