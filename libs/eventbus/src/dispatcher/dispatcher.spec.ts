@@ -698,10 +698,10 @@ describe('Dispatcher.close()', () => {
   });
 
   it('ends with nothing buffered and resolves with what it left unsettled, even when an ack never completes', async () => {
-    const dispatcher = new Dispatcher(settings({ maxConcurrency: 1 }));
+    const dispatcher = new Dispatcher(settings());
     const stuck = message('a', 1);
     stuck.ack = () => new Promise(() => undefined);
-    const waiting = message('b', 1);
+    const waiting = message('a', 2);
     submit(dispatcher, stuck, async () => AckDecision.ack());
     submit(dispatcher, waiting, async () => AckDecision.ack());
     await sleep(10);

@@ -16,7 +16,10 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
     return this.args[0].topic;
   }
 
-  /** 1-based attempt: in-process retries, plus broker redeliveries where the broker counts them (JetStream, memory). */
+  /**
+   * 1-based handler attempt of this delivery in this process (in-process retries count; a broker redelivery,
+   * e.g. after a release at shutdown, starts at 1 again). The broker's count: `getMessage()` or `deliveryCount`.
+   */
   getAttempt(): number {
     return this.args[1].attempt;
   }
