@@ -27,6 +27,7 @@ export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';
 export { InvalidDomainEventError } from './errors/invalid-domain-event.error';
+export { MessageRevokedError } from './errors/message-revoked.error';
 // Options, dispatcher events, transport port
 export * from './options/event-bus.options';
 export type { KafkaTransportOptions } from './transports/kafka/kafka-transport.options';

@@ -1,19 +1,16 @@
 import type { AttemptContext } from './dispatch-job';
 
 /**
- * One attempt's cancellation. The `AbortSignal` is created only when a handler reads it (most never do, and
- * an AbortController per message is measurable on the hot path); aborting before that yields an already
- * aborted signal. `abort` runs `onAbort` once.
+ * One attempt's cancellation signal. The `AbortSignal` is created only when a handler reads it (most never
+ * do, and an AbortController per message is measurable on the hot path); aborting before that yields an
+ * already aborted signal. Only the first `abort` counts.
  */
 export class AttemptAbort implements AttemptContext {
   private controller: AbortController | undefined;
   private reason: unknown;
   private aborted = false;
 
-  constructor(
-    readonly attempt: number,
-    private readonly onAbort: (reason: unknown) => void,
-  ) {}
+  constructor(readonly attempt: number) {}
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -28,6 +25,5 @@ export class AttemptAbort implements AttemptContext {
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
-    this.onAbort(reason);
   }
 }

@@ -3,9 +3,16 @@ import type { DeliverySemantics, InboundMessage } from '../transports/transport.
 
 /** What one handling attempt gets. */
 export interface AttemptContext {
-  /** 1-based: the broker's delivery count plus the in-process retries so far. */
+  /**
+   * 1-based count of handler attempts of this delivery in this process: 1, then 2, 3, ... for in-process
+   * retries. A message the broker delivers again (after a release at shutdown, a crash, a rebalance) starts
+   * at 1 again, so releases never consume attempts; the broker's own count is `message.deliveryCount`.
+   */
   readonly attempt: number;
-  /** Aborted when the attempt times out or the dispatcher shuts down. */
+  /**
+   * Aborted when the attempt times out or the dispatcher shuts down. A handler that ignores it keeps its
+   * aggregate and its concurrency slot until it settles or `timeoutGraceMs` passed after the timeout.
+   */
   readonly signal: AbortSignal;
 }
 

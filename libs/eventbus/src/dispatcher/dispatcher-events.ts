@@ -12,18 +12,33 @@ export type DispatcherEventType =
   | 'dropped'
   /** Skipped on request (`DiscardError`, `AckDecision.discard`); acknowledged. */
   | 'discarded'
-  /** Left unacknowledged for the broker to deliver again (shutdown). */
+  /** Left unacknowledged for the broker to deliver again (shutdown, or another consumer owns it now). */
   | 'released'
-  /** An attempt exceeded `handlerTimeoutMs`. */
+  /**
+   * An attempt exceeded `handlerTimeoutMs`: its signal is aborted and it counts as failed, but its aggregate
+   * waits (and its concurrency slot stays taken) until the handler settles or `timeoutGraceMs` passes.
+   */
   | 'timed-out'
-  /** The settlement itself failed (e.g. the dead-letter write); retried or released. */
+  /**
+   * A timed-out handler was still running `timeoutGraceMs` after its timeout: the dispatcher stops waiting
+   * for it (its result is ignored), frees its aggregate and slot, and retries or dead-letters the event. The
+   * abandoned call may still be running.
+   */
+  | 'abandoned'
+  /**
+   * A settlement failed: a dead-letter write the broker refused (retried with backoff after `delayMs` while
+   * only its aggregate waits; released at shutdown), an ack or release that threw, or a settlement still
+   * unconfirmed when `close()` ended. The server reports every one as an error (log and `server.on('error')`).
+   */
   | 'settlement-failed';
 
 export interface DispatcherEvent {
   readonly type: DispatcherEventType;
   readonly job: DispatchJob;
+  /** 1-based handler attempt of this delivery in this process. */
   readonly attempt: number;
   readonly reason?: string;
+  /** `retry-scheduled`: delay before the next attempt; `settlement-failed`: delay before the next write (ms). */
   readonly delayMs?: number;
 }
 
@@ -39,6 +54,7 @@ export function emptyCounters(): DispatcherCounters {
     discarded: 0,
     released: 0,
     'timed-out': 0,
+    abandoned: 0,
     'settlement-failed': 0,
   };
 }

@@ -30,6 +30,7 @@ async function runSeed(seed: number): Promise<void> {
     maxConcurrency: 1 + Math.floor(random() * 16),
     maxBuffered: 10_000,
     handlerTimeoutMs: 15,
+    timeoutGraceMs: 15,
     deadLetterEnabled: true,
     retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 4, multiplier: 2, jitter: 0.5 },
   });

@@ -35,6 +35,7 @@ const settings = (overrides: Partial<DispatcherSettings> = {}): DispatcherSettin
   maxConcurrency: 8,
   maxBuffered: 10_000,
   handlerTimeoutMs: 1_000,
+  timeoutGraceMs: 1_000,
   deadLetterEnabled: true,
   retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, multiplier: 2, jitter: 0 },
   ...overrides,
@@ -166,17 +167,18 @@ describe('Dispatcher', () => {
     expect(next.settlements).toEqual(['ack']);
   });
 
-  it('counts broker redeliveries toward maxAttempts', async () => {
+  it('starts every delivery at attempt 1: broker redeliveries (releases at shutdown) consume no attempt', async () => {
     const dispatcher = new Dispatcher(settings());
-    const msg = message('a', 1, 3);
-    let attempts = 0;
-    submit(dispatcher, msg, async () => {
-      attempts++;
+    const msg = message('a', 1, 7);
+    const attempts: number[] = [];
+    submit(dispatcher, msg, async (ctx) => {
+      attempts.push(ctx.attempt);
       throw new Error('x');
     });
     await until(() => dispatcher.buffered === 0);
-    expect(attempts).toBe(1);
+    expect(attempts).toEqual([1, 2, 3]);
     expect(msg.settlements).toEqual(['dead-letter']);
+    expect(msg.deadLetterReason).toContain('(after 3 attempts)');
   });
 
   it('maps typed errors and decisions: DeadLetterError, DiscardError, RetryableError delay, returned decisions', async () => {
@@ -336,8 +338,10 @@ describe('Dispatcher', () => {
   });
 
   it('close() releases a running event aborted on its last attempt instead of dead-lettering it', async () => {
-    const dispatcher = new Dispatcher(settings({ handlerTimeoutMs: 60_000 }));
-    const lastAttempt = message('a', 1, 3);
+    const dispatcher = new Dispatcher(
+      settings({ handlerTimeoutMs: 60_000, retry: { ...settings().retry, maxAttempts: 1 } }),
+    );
+    const lastAttempt = message('a', 1);
     submit(dispatcher, lastAttempt, () => new Promise(() => undefined));
     await sleep(10);
     await dispatcher.close(30);
@@ -449,4 +453,270 @@ describe('Dispatcher', () => {
     expect(settled).toBe(total);
     expect(dispatcher.liveMailboxes).toBe(0);
   }, 120_000);
+});
+
+describe('Dispatcher: a timed-out handler keeps its aggregate and its slot', () => {
+  it('starts the retry of a timed-out attempt only after the late handler finished', async () => {
+    const dispatcher = new Dispatcher(settings({ handlerTimeoutMs: 30, timeoutGraceMs: 5_000 }));
+    const steps: string[] = [];
+    const first = message('a', 1);
+    submit(dispatcher, first, async (ctx) => {
+      steps.push(`start ${ctx.attempt}`);
+      if (ctx.attempt === 1) await sleep(200); // ignores ctx.signal
+      steps.push(`end ${ctx.attempt}`);
+      return AckDecision.ack();
+    });
+    submit(dispatcher, message('a', 2), async () => (steps.push('next'), AckDecision.ack()));
+    await until(() => dispatcher.buffered === 0);
+    expect(steps).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'next']);
+    expect(first.settlements).toEqual(['ack']);
+    expect(dispatcher.counters['timed-out']).toBe(1);
+    expect(dispatcher.counters['retry-scheduled']).toBe(1);
+  });
+
+  it('never lets handlers that ignore their timeout exceed maxConcurrency', async () => {
+    const dispatcher = new Dispatcher(
+      settings({ maxConcurrency: 2, handlerTimeoutMs: 20, timeoutGraceMs: 5_000 }),
+    );
+    let running = 0;
+    let maxRunning = 0;
+    const messages = Array.from({ length: 6 }, (_, i) => message(`agg-${i}`, i));
+    for (const msg of messages) {
+      submit(dispatcher, msg, async (ctx) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        if (ctx.attempt === 1) await sleep(100); // ignores ctx.signal
+        running--;
+        return AckDecision.ack();
+      });
+    }
+    await until(() => dispatcher.buffered === 0);
+    expect(messages.every((m) => m.settlements.join() === 'ack')).toBe(true);
+    expect(dispatcher.counters['timed-out']).toBe(6);
+    expect(maxRunning).toBe(2);
+  });
+
+  it('abandons a handler still running timeoutGraceMs after its timeout, then retries its event', async () => {
+    const events: string[] = [];
+    const dispatcher = new Dispatcher(settings({ handlerTimeoutMs: 20, timeoutGraceMs: 30 }), {
+      onEvent: (event) => events.push(event.type),
+    });
+    const msg = message('a', 1);
+    const attempts: number[] = [];
+    submit(dispatcher, msg, (ctx) => {
+      attempts.push(ctx.attempt);
+      return ctx.attempt === 1 ? new Promise(() => undefined) : Promise.resolve(AckDecision.ack());
+    });
+    await until(() => dispatcher.buffered === 0);
+    expect(attempts).toEqual([1, 2]);
+    expect(events).toEqual(['timed-out', 'abandoned', 'retry-scheduled', 'handled']);
+    expect(dispatcher.counters.abandoned).toBe(1);
+    expect(msg.settlements).toEqual(['ack']);
+  });
+});
+
+describe('Dispatcher: a dead letter the broker refuses', () => {
+  it('keeps other aggregates flowing, reports every failure, backs off, and resumes by itself', async () => {
+    const failures: { reason?: string; delayMs?: number }[] = [];
+    const dispatcher = new Dispatcher(
+      settings({
+        maxConcurrency: 1,
+        retry: { maxAttempts: 1, initialDelayMs: 20, maxDelayMs: 50, multiplier: 2, jitter: 0 },
+      }),
+      {
+        onEvent: (e) => {
+          if (e.type === 'settlement-failed') failures.push({ reason: e.reason, delayMs: e.delayMs });
+        },
+      },
+    );
+    const order: string[] = [];
+    const poison = message('a', 1);
+    let writes = 0;
+    poison.deadLetter = async () => {
+      if (++writes <= 4) throw new Error('dead-letter topic unavailable');
+      order.push('a1 dead-lettered');
+      poison.settlements.push('dead-letter');
+    };
+    submit(dispatcher, poison, async () => {
+      throw new Error('poison');
+    });
+    const after = message('a', 2);
+    submit(dispatcher, after, async () => (order.push('a2'), AckDecision.ack()));
+    const others = Array.from({ length: 5 }, (_, i) => message(`b-${i}`, 10 + i));
+    for (const msg of others) submit(dispatcher, msg, async () => (order.push(msg.key!), AckDecision.ack()));
+    await until(() => dispatcher.buffered === 0);
+    expect(order).toEqual(['b-0', 'b-1', 'b-2', 'b-3', 'b-4', 'a1 dead-lettered', 'a2']);
+    expect(poison.settlements).toEqual(['dead-letter']);
+    expect(after.settlements).toEqual(['ack']);
+    expect(failures.map((f) => f.delayMs)).toEqual([20, 40, 50, 50]);
+    for (const f of failures) expect(f.reason).toContain('dead-letter topic unavailable');
+    expect(dispatcher.counters).toMatchObject({ 'dead-lettered': 1, 'settlement-failed': 4, handled: 6 });
+  });
+
+  it('releases, without retrying, a message whose dead-letter write says it was revoked', async () => {
+    const dispatcher = new Dispatcher(settings({ retry: { ...settings().retry, maxAttempts: 1 } }));
+    const msg = message('a', 1);
+    let writes = 0;
+    msg.deadLetter = async () => {
+      writes++;
+      throw Object.assign(new Error('partition revoked'), { name: 'MessageRevokedError' });
+    };
+    submit(dispatcher, msg, async () => {
+      throw new Error('x');
+    });
+    const next = message('a', 2);
+    submit(dispatcher, next, async () => AckDecision.ack());
+    await until(() => dispatcher.buffered === 0);
+    expect(writes).toBe(1);
+    expect(msg.settlements).toEqual(['release']);
+    expect(next.settlements).toEqual(['ack']);
+    expect(dispatcher.counters).toMatchObject({ released: 1, 'dead-lettered': 0, 'settlement-failed': 0 });
+  });
+
+  it('stops retrying a dead-letter write once the message is revoked, and releases it', async () => {
+    const dispatcher = new Dispatcher(
+      settings({ retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 10, multiplier: 1, jitter: 0 } }),
+    );
+    let revoked = false;
+    const msg = Object.assign(message('a', 1), { isRevoked: () => revoked });
+    msg.deadLetter = async () => {
+      revoked = true;
+      throw new Error('dead-letter topic unavailable');
+    };
+    submit(dispatcher, msg, async () => {
+      throw new Error('x');
+    });
+    await until(() => dispatcher.buffered === 0);
+    expect(msg.settlements).toEqual(['release']);
+  });
+});
+
+describe('Dispatcher: requested retry delays', () => {
+  it('caps RetryableError and AckDecision.retry delays at retry.maxDelayMs; NaN or negative means backoff', async () => {
+    const delays: (number | undefined)[] = [];
+    const dispatcher = new Dispatcher(
+      settings({ retry: { maxAttempts: 6, initialDelayMs: 3, maxDelayMs: 40, multiplier: 2, jitter: 0 } }),
+      { onEvent: (e) => e.type === 'retry-scheduled' && delays.push(e.delayMs) },
+    );
+    const requested = [60_000, Number.POSITIVE_INFINITY, Number.NaN, -5, 7];
+    const msg = message('a', 1);
+    submit(dispatcher, msg, async (ctx) => {
+      const delayMs = requested[ctx.attempt - 1];
+      if (delayMs === undefined) return AckDecision.ack();
+      if (ctx.attempt % 2 === 0) return AckDecision.retry({ delayMs });
+      throw new RetryableError('later', { delayMs });
+    });
+    await until(() => dispatcher.buffered === 0, 2_000);
+    expect(delays).toEqual([40, 40, 12, 24, 7]);
+    expect(msg.settlements).toEqual(['ack']);
+  });
+});
+
+describe('Dispatcher: thrown values that cannot be described', () => {
+  const hostile: Record<string, () => unknown> = {
+    'an object whose getter throws': () => ({
+      get message(): string {
+        throw new Error('getter');
+      },
+      toString(): string {
+        throw new Error('toString');
+      },
+    }),
+    'an Error whose message getter throws': () =>
+      Object.defineProperty(new Error(), 'message', {
+        get() {
+          throw new Error('getter');
+        },
+      }),
+    'a Proxy whose every trap throws': () =>
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('get');
+          },
+          getPrototypeOf() {
+            throw new Error('getPrototypeOf');
+          },
+          ownKeys() {
+            throw new Error('ownKeys');
+          },
+        },
+      ),
+    'an object with a throwing toJSON and no prototype': () =>
+      Object.assign(Object.create(null) as object, {
+        toJSON() {
+          throw new Error('toJSON');
+        },
+      }),
+    'a Symbol': () => Symbol('thrown'),
+    'an Error named by a Symbol': () => Object.assign(new Error('x'), { name: Symbol('name') }),
+  };
+
+  for (const [name, make] of Object.entries(hostile)) {
+    it(`ends the attempt at once with a retry when a handler throws ${name}`, async () => {
+      const dispatcher = new Dispatcher(
+        settings({ handlerTimeoutMs: 60_000, retry: { ...settings().retry, maxAttempts: 2 } }),
+      );
+      const msg = message('a', 1);
+      const attempts: number[] = [];
+      submit(dispatcher, msg, async (ctx) => {
+        attempts.push(ctx.attempt);
+        throw make();
+      });
+      await until(() => dispatcher.buffered === 0, 2_000);
+      expect(attempts).toEqual([1, 2]);
+      expect(msg.settlements).toEqual(['dead-letter']);
+      expect(typeof msg.deadLetterReason).toBe('string');
+      expect(dispatcher.counters['retry-scheduled']).toBe(1);
+    });
+  }
+});
+
+describe('Dispatcher.close()', () => {
+  it('releases an attempt that fails because the dispatcher is closing, even on its last attempt', async () => {
+    const dispatcher = new Dispatcher(settings({ retry: { ...settings().retry, maxAttempts: 1 } }));
+    const msg = message('a', 1);
+    let fail!: () => void;
+    const started = new Promise<void>((resolveStarted) => {
+      submit(
+        dispatcher,
+        msg,
+        () =>
+          new Promise((_resolve, reject) => {
+            fail = () => reject(new Error('database pool closed'));
+            resolveStarted();
+          }),
+      );
+    });
+    await started;
+    const closed = dispatcher.close(5_000);
+    fail();
+    await closed;
+    expect(msg.settlements).toEqual(['release']);
+    expect(dispatcher.counters).toMatchObject({ released: 1, 'dead-lettered': 0, 'retry-scheduled': 0 });
+  });
+
+  it('ends with nothing buffered and resolves with what it left unsettled, even when an ack never completes', async () => {
+    const dispatcher = new Dispatcher(settings());
+    const stuck = message('a', 1);
+    stuck.ack = () => new Promise(() => undefined);
+    const waiting = message('a', 2);
+    submit(dispatcher, stuck, async () => AckDecision.ack());
+    submit(dispatcher, waiting, async () => AckDecision.ack());
+    await sleep(10);
+    const left = await dispatcher.close(20);
+    expect(dispatcher.buffered).toBe(0);
+    expect(dispatcher.liveMailboxes).toBe(0);
+    expect(waiting.settlements).toEqual(['release']);
+    expect(left).toBe(2);
+  });
+
+  it('resolves with 0 when everything finished in time', async () => {
+    const dispatcher = new Dispatcher(settings());
+    const msg = message('a', 1);
+    submit(dispatcher, msg, async () => (await sleep(20), AckDecision.ack()));
+    expect(await dispatcher.close(2_000)).toBe(0);
+    expect(msg.settlements).toEqual(['ack']);
+  });
 });

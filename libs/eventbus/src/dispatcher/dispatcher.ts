@@ -1,13 +1,19 @@
-import { HandlerTimeoutError } from '../errors/handler-timeout.error';
+import { describeError } from '../errors/describe-value';
+import { isMessageRevoked } from '../errors/message-revoked.error';
 import type { RetryOptions } from '../options/event-bus.options';
-import { AckDecision } from '../policy/ack-decision';
-import { decisionForError } from '../policy/decide';
-import { retryDelayMs } from '../policy/retry-schedule';
+import type { AckDecision } from '../policy/ack-decision';
+import { requestedRetryDelayMs, retryDelayMs } from '../policy/retry-schedule';
 import type { DispatchJob } from './dispatch-job';
 import { emptyCounters, type DispatcherEvent, type DispatcherEventType } from './dispatcher-events';
-import { AttemptAbort } from './attempt-abort';
 import { FifoQueue } from './fifo-queue';
 import { Mailbox, type MailboxEntry } from './mailbox';
+import { runAttempt } from './run-attempt';
+
+/**
+ * How long `close()` waits, after its timeout, for settlements already under way (acks, dead-letter writes)
+ * before it stops counting them as buffered (ms).
+ */
+export const CLOSE_MARGIN_MS = 1_000;
 
 export interface DispatcherSettings {
   /** Attempts running at once across all mailboxes. */
@@ -16,6 +22,11 @@ export interface DispatcherSettings {
   readonly maxBuffered: number;
   /** An attempt running longer fails with `HandlerTimeoutError` and its signal is aborted. */
   readonly handlerTimeoutMs: number;
+  /**
+   * After its timeout, how long a handler that ignores its aborted signal keeps its mailbox and its slot
+   * before it is abandoned (reported as `abandoned`, its result ignored).
+   */
+  readonly timeoutGraceMs: number;
   readonly retry: Required<RetryOptions>;
   /** Whether a dead-letter destination exists; without one, raw messages asked to dead-letter are dropped. */
   readonly deadLetterEnabled: boolean;
@@ -39,7 +50,11 @@ class ShutdownAbort extends Error {
  *   different keys run in parallel up to `maxConcurrency`; jobs without a key run as soon as a slot is free.
  * - A failed domain event is retried in process with exponential backoff while only its mailbox waits (the
  *   slot is given back during the delay), and dead-lettered after `retry.maxAttempts`; a failed raw message is
- *   dropped. Hangs are cut by `handlerTimeoutMs`.
+ *   dropped. Attempts are counted per delivery in this process, from 1.
+ * - Hangs are cut by `handlerTimeoutMs`, but two attempts of one mailbox never overlap: a timed-out handler
+ *   keeps its mailbox and its slot until it settles, or until `timeoutGraceMs` more passed (then abandoned).
+ * - A dead-letter write the broker refuses is retried with the retry backoff while only its mailbox waits,
+ *   reported each time as `settlement-failed`; `MessageRevokedError` from it means released.
  * - Every submitted job reaches exactly one settlement (`ack`, `deadLetter` or `release`) on every path.
  * - Empty mailboxes are removed at once, so memory follows the number of buffered jobs, not of keys seen.
  */
@@ -72,7 +87,7 @@ export class Dispatcher {
 
   /** Takes a delivered message. After `close()` started, the message is released at once. */
   submit(job: DispatchJob): void {
-    const entry: MailboxEntry = { job, attempt: Math.max(1, job.message.deliveryCount), settled: false };
+    const entry: MailboxEntry = { job, attempt: 1, settled: false, done: false };
     this.bufferedCount++;
     if (this.closing) {
       this.release(entry);
@@ -92,10 +107,15 @@ export class Dispatcher {
   }
 
   /**
-   * Stops intake, lets running attempts finish for up to `timeoutMs`, then aborts them; every job not
-   * settled by then is released (the broker delivers it again). Resolves when nothing is buffered.
+   * Stops intake, lets running attempts finish for up to `timeoutMs`, then aborts them and releases their
+   * jobs (the broker delivers them again); jobs that had not started, or were waiting for a retry or a
+   * dead-letter write, are released at once. Settlements already under way get `CLOSE_MARGIN_MS` more; any
+   * still unconfirmed then is reported as `settlement-failed` and no longer counted. Resolves, within
+   * `timeoutMs + CLOSE_MARGIN_MS`, with nothing buffered and the number of jobs it left unsettled
+   * (released, or settlement unconfirmed).
    */
-  async close(timeoutMs: number): Promise<void> {
+  async close(timeoutMs: number): Promise<number> {
+    const releasedBefore = this.counters.released;
     this.closing = true;
     for (const wake of this.pauses) wake();
     this.pauses.clear();
@@ -111,13 +131,22 @@ export class Dispatcher {
       if (mailbox.entries.length === 0) this.remove(mailbox);
     }
     if (!(await this.whenIdle(timeoutMs))) {
-      for (const entry of [...this.running])
-        entry.abort?.abort(new ShutdownAbort('dispatcher is shutting down'));
-      await this.whenIdle(Math.max(1_000, timeoutMs));
+      for (const entry of [...this.running]) entry.stop?.(new ShutdownAbort('dispatcher is shutting down'));
+      await this.whenIdle(CLOSE_MARGIN_MS);
     }
+    let unconfirmed = 0;
     for (const mailbox of [...this.live]) {
-      for (const entry of mailbox.entries) this.release(entry);
+      for (const entry of mailbox.entries.splice(0)) {
+        if (!entry.settled) {
+          this.release(entry);
+        } else if (!entry.done) {
+          unconfirmed++;
+          this.settled(entry, 'settlement-failed', 'settlement still unconfirmed when close() ended');
+        }
+      }
+      this.remove(mailbox);
     }
+    return this.counters.released - releasedBefore + unconfirmed;
   }
 
   /** Waits `ms`, or less when `close()` starts. */
@@ -153,6 +182,7 @@ export class Dispatcher {
   }
 
   private pump(): void {
+    if (this.closing) return;
     while (this.running.size < this.settings.maxConcurrency && this.ready.size > 0) {
       const mailbox = this.ready.shift()!;
       mailbox.queued = false;
@@ -176,42 +206,27 @@ export class Dispatcher {
       this.pump();
       this.apply(mailbox, entry, decision).catch((error: unknown) => {
         // Unreachable by design; if it happens, hand the message back rather than lose or stall it.
-        this.emit('settlement-failed', entry, String(error));
+        this.emit('settlement-failed', entry, `settlement failed: ${describeError(error)}`);
         this.release(entry);
         this.afterSettlement(mailbox);
       });
     });
   }
 
-  /**
-   * Runs one attempt and calls `done` exactly once, never synchronously. A timeout or a shutdown abort ends
-   * it as a failure. Callback-based rather than async: this is the per-message hot path.
-   */
+  /** Runs the head's attempt; the slot stays taken until `done`, also past a timeout (see `runAttempt`). */
   private attempt(entry: MailboxEntry, done: (decision: AckDecision) => void): void {
-    const { handlerTimeoutMs } = this.settings;
-    let finished = false;
-    const finish = (decision: AckDecision) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      this.running.delete(entry);
-      entry.abort = undefined;
-      done(decision);
-    };
-    const attempt = new AttemptAbort(entry.attempt, (reason) => finish(decisionForError(reason)));
-    entry.abort = attempt;
-    const timer = setTimeout(() => {
-      this.emit('timed-out', entry, `no result within ${handlerTimeoutMs} ms`);
-      attempt.abort(new HandlerTimeoutError(handlerTimeoutMs));
-    }, handlerTimeoutMs);
-    let result: Promise<AckDecision>;
-    try {
-      result = entry.job.run(attempt);
-    } catch (error) {
-      queueMicrotask(() => finish(decisionForError(error)));
-      return;
-    }
-    result.then(finish, (error: unknown) => finish(decisionForError(error)));
+    runAttempt(
+      entry,
+      this.settings,
+      {
+        timedOut: (reason) => this.emit('timed-out', entry, reason),
+        abandoned: (reason) => this.emit('abandoned', entry, reason),
+      },
+      (decision) => {
+        this.running.delete(entry);
+        done(decision);
+      },
+    );
   }
 
   private async apply(mailbox: Mailbox, entry: MailboxEntry, decision: AckDecision): Promise<void> {
@@ -238,7 +253,7 @@ export class Dispatcher {
         if (entry.attempt >= (job.maxAttempts ?? this.settings.retry.maxAttempts)) {
           return this.deadLetter(mailbox, entry, `${reason} (after ${entry.attempt} attempts)`);
         }
-        const delayMs = decision.delayMs ?? retryDelayMs(entry.attempt, this.settings.retry);
+        const delayMs = requestedRetryDelayMs(decision.delayMs, entry.attempt, this.settings.retry);
         this.emit('retry-scheduled', entry, reason, delayMs);
         entry.attempt++;
         mailbox.retryTimer = setTimeout(() => {
@@ -263,35 +278,49 @@ export class Dispatcher {
       await entry.job.message.ack();
     } catch (error) {
       // The broker will deliver it again (at-least-once); the dispatcher's part is done.
-      this.emit('settlement-failed', entry, `ack failed: ${String(error)}`);
+      this.emit('settlement-failed', entry, `ack failed: ${describeError(error)}`);
     }
     this.settled(entry, type, reason);
     this.afterSettlement(mailbox);
   }
 
-  /** Writes to the dead-letter destination, retrying the write with backoff until it is confirmed. */
+  /**
+   * Writes to the dead-letter destination. A refused write is reported (`settlement-failed`, with the delay)
+   * and tried again after the retry backoff (capped by `retry.maxDelayMs`) for as long as it takes, while only
+   * this mailbox waits: no slot is held meanwhile. The message is released instead when the dispatcher closes,
+   * or when it belongs to another consumer now (`MessageRevokedError`, or `isRevoked()`).
+   */
   private async deadLetter(mailbox: Mailbox, entry: MailboxEntry, reason: string): Promise<void> {
     entry.settled = true;
+    const message = entry.job.message;
     for (let failures = 1; ; failures++) {
       try {
-        await entry.job.message.deadLetter({ reason, attempts: entry.attempt });
+        await message.deadLetter({ reason, attempts: entry.attempt });
         break;
       } catch (error) {
-        this.emit('settlement-failed', entry, `dead-letter write failed: ${String(error)}`);
-        if (this.closing) {
-          entry.settled = false;
-          this.release(entry);
-          return this.afterSettlement(mailbox);
-        }
-        await this.pause(retryDelayMs(failures, this.settings.retry));
-        if (this.closing) {
-          entry.settled = false;
-          this.release(entry);
-          return this.afterSettlement(mailbox);
-        }
+        if (isMessageRevoked(error)) return this.handBack(mailbox, entry);
+        const delayMs = retryDelayMs(failures, this.settings.retry);
+        const next = this.closing
+          ? 'released (shutting down)'
+          : `next try in ${delayMs} ms, its aggregate waits`;
+        this.emit(
+          'settlement-failed',
+          entry,
+          `dead-letter write failed (${failures}x; ${next}): ${describeError(error)}`,
+          delayMs,
+        );
+        if (!this.closing) await this.pause(delayMs);
+        if (this.closing || message.isRevoked?.()) return this.handBack(mailbox, entry);
       }
     }
     this.settled(entry, 'dead-lettered', reason);
+    this.afterSettlement(mailbox);
+  }
+
+  /** Releases a message whose settlement had started but did not happen, and moves its mailbox on. */
+  private handBack(mailbox: Mailbox, entry: MailboxEntry): void {
+    entry.settled = false;
+    this.release(entry);
     this.afterSettlement(mailbox);
   }
 
@@ -302,12 +331,15 @@ export class Dispatcher {
     try {
       entry.job.message.release();
     } catch (error) {
-      this.emit('settlement-failed', entry, `release failed: ${String(error)}`);
+      this.emit('settlement-failed', entry, `release failed: ${describeError(error)}`);
     }
     this.settled(entry, 'released');
   }
 
+  /** Counts a job as settled, once: a settlement that completes after `close()` gave up on it is not counted again. */
   private settled(entry: MailboxEntry, type: DispatcherEventType, reason?: string): void {
+    if (entry.done) return;
+    entry.done = true;
     this.bufferedCount--;
     this.emit(type, entry, reason);
     this.updatePressure();
@@ -349,6 +381,10 @@ export class Dispatcher {
 
   private emit(type: DispatcherEventType, entry: MailboxEntry, reason?: string, delayMs?: number): void {
     this.counters[type]++;
-    this.hooks.onEvent?.({ type, job: entry.job, attempt: entry.attempt, reason, delayMs });
+    try {
+      this.hooks.onEvent?.({ type, job: entry.job, attempt: entry.attempt, reason, delayMs });
+    } catch {
+      // A reporting hook must not break settlement.
+    }
   }
 }

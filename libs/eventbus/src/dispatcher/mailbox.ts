@@ -1,13 +1,16 @@
-import type { AttemptAbort } from './attempt-abort';
 import type { DispatchJob } from './dispatch-job';
 
 /** A job waiting in, or running at the head of, its mailbox. */
 export interface MailboxEntry {
   readonly job: DispatchJob;
+  /** 1-based handler attempts of this delivery in this process. */
   attempt: number;
+  /** A settlement (ack, dead-letter, release) has started; no other may start. */
   settled: boolean;
-  /** The running attempt's cancellation. */
-  abort?: AttemptAbort;
+  /** The settlement is complete (or given up at the end of `close()`): the job no longer counts as buffered. */
+  done: boolean;
+  /** Ends the running attempt at once, as failed with `reason`, and aborts its signal (shutdown). */
+  stop?: (reason: unknown) => void;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface MailboxEntry {
  */
 export class Mailbox {
   readonly entries: MailboxEntry[] = [];
-  /** The head is running, settling or waiting for its retry delay. */
+  /** The head is running (also past its timeout, until it settles or is abandoned), settling or waiting for its retry delay. */
   busy = false;
   /** The mailbox is in the dispatcher's ready queue. */
   queued = false;

@@ -1,6 +1,7 @@
 /**
  * Thrown by a handler: the failure is transient. A domain event is retried (in process, only its aggregate
- * waits) after `delayMs`, or after the retry policy's backoff when unset; it counts toward `retry.maxAttempts`.
+ * waits) after `delayMs` capped at `retry.maxDelayMs`, or after the retry policy's backoff when `delayMs` is
+ * unset, NaN or negative; it counts toward `retry.maxAttempts`.
  * A raw message is dropped (at-most-once).
  */
 export class RetryableError extends Error {

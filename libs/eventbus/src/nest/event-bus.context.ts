@@ -31,8 +31,8 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
   }
 
   /**
-   * 1-based attempt of this delivery, counted toward `maxAttempts`: 1, then 2 after the first in-process retry,
-   * and so on. Releases at shutdown never count; the broker's own delivery count is on `getMessage()`.
+   * 1-based handler attempt of this delivery in this process (in-process retries count; a broker redelivery,
+   * e.g. after a release at shutdown, starts at 1 again). The broker's count: `getMessage()` or `deliveryCount`.
    */
   getAttempt(): number {
     return this.args[1].attempt;

@@ -22,6 +22,13 @@ export interface DispatcherOptions {
   maxBuffered?: number;
   /** An attempt that runs longer fails like a thrown error and `ctx.signal` is aborted (ms). Default `30000`. */
   handlerTimeoutMs?: number;
+  /**
+   * After `handlerTimeoutMs`, how long a handler that ignores `ctx.signal` keeps its aggregate (no retry and no
+   * later event of it starts) and its concurrency slot (ms). Then it is abandoned: reported as `abandoned`, its
+   * result ignored, and its event retried (or dead-lettered) while the call may still run. Default:
+   * `handlerTimeoutMs`, at most `30000`.
+   */
+  timeoutGraceMs?: number;
   /** `close()` waits this long for running handlers before it releases what is left (ms). Default `10000`. */
   shutdownTimeoutMs?: number;
 }
@@ -108,6 +115,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
       retry.maxDelayMs,
     );
   }
+  const handlerTimeoutMs = check.durationMs('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1);
   let deadLetterSuffix: string | undefined;
   if (options.deadLetter !== false) {
     deadLetterSuffix = check.nonEmptyString('deadLetter.suffix', options.deadLetter?.suffix ?? '.dlq');
@@ -123,7 +131,12 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     dispatcher: {
       maxConcurrency: check.integer('dispatcher.maxConcurrency', d.maxConcurrency ?? 256, 1, 1_000_000),
       maxBuffered: check.integer('dispatcher.maxBuffered', d.maxBuffered ?? 10_000, 1, 10_000_000),
-      handlerTimeoutMs: check.durationMs('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1),
+      handlerTimeoutMs,
+      timeoutGraceMs: check.durationMs(
+        'dispatcher.timeoutGraceMs',
+        d.timeoutGraceMs ?? Math.min(handlerTimeoutMs, 30_000),
+        0,
+      ),
       shutdownTimeoutMs: check.durationMs('dispatcher.shutdownTimeoutMs', d.shutdownTimeoutMs ?? 10_000, 0),
     },
     retry,

@@ -5,8 +5,8 @@ export type AckDecisionKind = 'ack' | 'retry' | 'dead-letter' | 'discard';
  * The outcome of one attempt, as a value. Handlers and exception filters may return it (or throw it,
  * e.g. `throwError(() => AckDecision.retry({ delayMs: 5000 }))`) to choose the settlement explicitly:
  * - `ack()`: handled; acknowledge.
- * - `retry({ delayMs? })`: domain event: try again after the delay (backoff when unset), counting toward
- *   `retry.maxAttempts`, then dead-letter; raw message: drop.
+ * - `retry({ delayMs? })`: domain event: try again after the delay (capped at `retry.maxDelayMs`; the backoff
+ *   when unset, NaN or negative), counting toward `retry.maxAttempts`, then dead-letter; raw message: drop.
  * - `deadLetter(reason)`: write to the dead-letter destination now, then acknowledge.
  * - `discard(reason)`: acknowledge without handling (logged and counted).
  */

@@ -17,3 +17,18 @@ export function retryDelayMs(
   const spread = 1 + retry.jitter * (2 * random() - 1);
   return Math.max(0, Math.min(retry.maxDelayMs, Math.round(base * spread)));
 }
+
+/**
+ * The delay before the next attempt when a handler asked for one (`RetryableError` or `AckDecision.retry`
+ * with `delayMs`): the requested delay capped at `retry.maxDelayMs`; the backoff of `retryDelayMs` when
+ * none was requested or the request is not a number of at least 0 (NaN, negative).
+ */
+export function requestedRetryDelayMs(
+  requestedMs: number | undefined,
+  failedAttempt: number,
+  retry: Required<RetryOptions>,
+  random = Math.random,
+): number {
+  if (typeof requestedMs === 'number' && requestedMs >= 0) return Math.min(requestedMs, retry.maxDelayMs);
+  return retryDelayMs(failedAttempt, retry, random);
+}

@@ -50,7 +50,11 @@ export interface InboundMessage {
    * one aggregate are handled in ascending sequence, also when the broker redelivers.
    */
   readonly sequence: number;
-  /** 1-based count of broker deliveries of this message (1 where the broker does not tell). */
+  /**
+   * 1-based count of broker deliveries of this message (1 where the broker does not tell), for experts.
+   * The core does not count it toward `retry.maxAttempts`: attempts start at 1 for every delivery, so
+   * releases at shutdown never consume attempts.
+   */
   readonly deliveryCount: number;
   /** Kafka partition, when there is one. */
   readonly partition?: number;
@@ -66,8 +70,9 @@ export interface InboundMessage {
   /**
    * Writes it to the dead-letter destination `<topic><suffix>`, waits for the broker's confirmation, then
    * acknowledges it (JetStream: `term()`). Rejects when the dead-letter write failed; the message is then
-   * still unsettled and may be dead-lettered again or released. With dead-lettering off (no suffix) it
-   * logs and acknowledges.
+   * still unsettled and may be dead-lettered again or released. Rejects with `MessageRevokedError` when
+   * another consumer owns the message now: the core then releases it. With dead-lettering off (no suffix)
+   * it logs and acknowledges.
    */
   deadLetter(info: DeadLetterInfo): Promise<void>;
   /** Not handled and not acknowledged: the broker delivers it again later (shutdown, lost ownership). */
