@@ -7,6 +7,7 @@ export { EventBusClient } from './nest/event-bus.client';
 export { EventBusContext } from './nest/event-bus.context';
 export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decorator';
 export { RawEvent } from './nest/raw-event.decorator';
+export { EventBusHealthIndicator, type EventBusHealthDetails } from './nest/event-bus-health.indicator';
 export { EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT, DOMAIN_EVENT_EXTRA } from './nest/event-bus.constants';
 // Envelope and codecs
 export * from './envelope/domain-event-envelope';
@@ -30,6 +31,12 @@ export { InvalidDomainEventError } from './errors/invalid-domain-event.error';
 export { MessageRevokedError } from './errors/message-revoked.error';
 // Options, dispatcher events, transport port
 export * from './options/event-bus.options';
+export type {
+  MetricsOptions,
+  MetricsRegistry,
+  ObservabilityOptions,
+} from './observability/observability.options';
+export { SpanAttributes, TraceHeaders } from './observability/semconv';
 export type { KafkaTransportOptions } from './transports/kafka/kafka-transport.options';
 export type { NatsTransportOptions } from './transports/nats/nats-transport.options';
 export type {

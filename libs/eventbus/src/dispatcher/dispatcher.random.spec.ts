@@ -68,6 +68,7 @@ async function runSeed(seed: number): Promise<void> {
         headers: {},
         sequence: seq,
         deliveryCount: 1,
+        publishedAt: 0,
         raw: undefined,
         ack: async () => record(aggregate, seq, 'ack'),
         deadLetter: async () => record(aggregate, seq, 'dead-letter'),

@@ -85,6 +85,28 @@ export class Dispatcher {
     return this.live.size;
   }
 
+  /** Attempts holding a concurrency slot now (timed-out ones included until they settle or are abandoned). */
+  get runningAttempts(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Per topic, the mailbox whose head has been its head the longest: the job and for how long (ms). Walks the
+   * live mailboxes; meant for scrapes and health checks, not the hot path.
+   */
+  oldestHeads(now = Date.now()): Map<string, { job: DispatchJob; ageMs: number }> {
+    const oldest = new Map<string, { job: DispatchJob; ageMs: number }>();
+    for (const mailbox of this.live) {
+      const head = mailbox.head;
+      if (!head) continue;
+      const ageMs = now - mailbox.headSince;
+      const topic = head.job.message.topic;
+      const current = oldest.get(topic);
+      if (!current || ageMs > current.ageMs) oldest.set(topic, { job: head.job, ageMs });
+    }
+    return oldest;
+  }
+
   /** Takes a delivered message. After `close()` started, the message is released at once. */
   submit(job: DispatchJob): void {
     const entry: MailboxEntry = { job, attempt: 1, settled: false, done: false };
@@ -357,7 +379,12 @@ export class Dispatcher {
   }
 
   private freeHead(mailbox: Mailbox): void {
-    while (mailbox.entries.length > 0 && mailbox.entries[0].settled) mailbox.entries.shift();
+    let shifted = false;
+    while (mailbox.entries.length > 0 && mailbox.entries[0].settled) {
+      mailbox.entries.shift();
+      shifted = true;
+    }
+    if (shifted) mailbox.headSince = Date.now();
     mailbox.busy = false;
     if (mailbox.entries.length === 0) this.remove(mailbox);
     else this.enqueue(mailbox);

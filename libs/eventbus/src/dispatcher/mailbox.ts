@@ -24,6 +24,8 @@ export class Mailbox {
   /** The mailbox is in the dispatcher's ready queue. */
   queued = false;
   retryTimer: NodeJS.Timeout | undefined;
+  /** When the current head became the head (epoch ms): how long this aggregate has been held up by it. */
+  headSince = 0;
 
   constructor(readonly key: string | undefined) {}
 
@@ -34,6 +36,7 @@ export class Mailbox {
     const floor = this.busy ? 1 : 0;
     while (i > floor && this.entries[i - 1].job.message.sequence > sequence) i--;
     this.entries.splice(i, 0, entry);
+    if (i === 0) this.headSince = Date.now();
   }
 
   get head(): MailboxEntry | undefined {

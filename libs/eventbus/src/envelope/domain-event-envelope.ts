@@ -11,8 +11,10 @@ export interface EventMetadata {
   correlationId?: string;
   /** Id of the message (command or event) that caused this one. */
   causationId?: string;
-  /** W3C Trace Context `traceparent` of the publishing span. */
+  /** W3C Trace Context `traceparent` of the publishing span (written by the library when tracing is on). */
   traceparent?: string;
+  /** W3C Trace Context `tracestate` that goes with `traceparent`, when there is one. */
+  tracestate?: string;
   [key: string]: unknown;
 }
 

@@ -71,6 +71,7 @@ export function encodeEnvelope(
   if (metadata.correlationId !== undefined) headers[EnvelopeHeaders.correlationId] = metadata.correlationId;
   if (metadata.causationId !== undefined) headers[EnvelopeHeaders.causationId] = metadata.causationId;
   if (metadata.traceparent !== undefined) headers[EnvelopeHeaders.traceparent] = metadata.traceparent;
+  if (metadata.tracestate !== undefined) headers[EnvelopeHeaders.tracestate] = metadata.tracestate;
   return { key: aggregateId, value: Buffer.from(json, 'utf8'), headers, id };
 }
 

@@ -16,7 +16,7 @@ const RFC_3339_PATTERN =
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /** Metadata keys that also travel as headers, so they follow the header rules. */
-const HEADER_METADATA_KEYS = ['correlationId', 'causationId', 'traceparent'] as const;
+const HEADER_METADATA_KEYS = ['correlationId', 'causationId', 'traceparent', 'tracestate'] as const;
 
 /**
  * The rules every envelope obeys, checked the same way when an event is created, encoded and decoded (so
@@ -27,7 +27,7 @@ const HEADER_METADATA_KEYS = ['correlationId', 'causationId', 'traceparent'] as 
  * - `occurredAt`: an RFC 3339 date-time with a time zone (the ISO 8601 profile CloudEvents `time` uses)
  *   naming a real calendar date;
  * - `payload`: anything JSON can carry, `null` included; not `undefined`, a function or a symbol;
- * - `metadata`: an object (not an array, not null); `correlationId`, `causationId` and `traceparent`,
+ * - `metadata`: an object (not an array, not null); `correlationId`, `causationId`, `traceparent` and `tracestate`,
  *   when present, follow the header string rule. Other metadata keys are free.
  */
 export function findEnvelopeProblem(candidate: EnvelopeCandidate): EnvelopeFieldProblem | undefined {

@@ -25,6 +25,8 @@ export const EnvelopeHeaders = {
   causationId: 'ce_causationid',
   /** `metadata.traceparent`, when set: the W3C Trace Context header, under its own standard name. */
   traceparent: 'traceparent',
+  /** `metadata.tracestate`, when set: the W3C Trace Context vendor state. */
+  tracestate: 'tracestate',
   /** Media type of the body; one of `ContentTypes`. */
   contentType: 'content-type',
 } as const;

@@ -1,6 +1,12 @@
 import { Inject, Logger, Module } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { resolveEventBusOptions, type EventBusModuleOptions } from '../options/event-bus.options';
+import { Observability } from '../observability/observability';
+import {
+  resolveEventBusOptions,
+  type EventBusModuleOptions,
+  type ResolvedEventBusOptions,
+} from '../options/event-bus.options';
+import { EventBusHealthIndicator } from './event-bus-health.indicator';
 import { EventBusClient } from './event-bus.client';
 import { EventBusConnection } from './event-bus.connection';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants';
@@ -12,7 +18,8 @@ import { runShutdownHooksFirst } from './shutdown-order';
 /**
  * `EventBusModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`: provides
  * `EventBusServer` (the transport strategy), `EventBus` (publisher) and `EventBusClient` (`ClientProxy`), which
- * share one broker connection. Global by default (`isGlobal: false` to opt out). Options are validated when the
+ * share one broker connection, and `EventBusHealthIndicator`. Metrics (prom-client) and tracing
+ * (`@opentelemetry/api`) are on when those packages are installed, unless `observability` turns them off. Global by default (`isGlobal: false` to opt out). Options are validated when the
  * module is created; an invalid one fails with `InvalidOptionsError` naming it.
  *
  * It registers no global enhancer: the application's exception filters, pipes and interceptors behave exactly
@@ -27,12 +34,18 @@ import { runShutdownHooksFirst } from './shutdown-order';
       inject: [EVENT_BUS_MODULE_OPTIONS],
       useFactory: (options: EventBusModuleOptions) => resolveEventBusOptions(options),
     },
+    {
+      provide: Observability,
+      inject: [EVENT_BUS_OPTIONS],
+      useFactory: (options: ResolvedEventBusOptions) => Observability.load(options),
+    },
     EventBusConnection,
     EventBusServer,
     EventBus,
     EventBusClient,
+    EventBusHealthIndicator,
   ],
-  exports: [EVENT_BUS_OPTIONS, EventBusServer, EventBus, EventBusClient],
+  exports: [EVENT_BUS_OPTIONS, EventBusServer, EventBus, EventBusClient, EventBusHealthIndicator],
 })
 export class EventBusModule extends ConfigurableEventBusModule {
   constructor(@Inject(ModulesContainer) modules: ModulesContainer) {

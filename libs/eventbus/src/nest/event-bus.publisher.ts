@@ -6,6 +6,8 @@ import {
 } from '../envelope/domain-event-envelope';
 import { encodeEnvelope } from '../envelope/envelope-codec';
 import { encodeRaw } from '../envelope/raw-message-codec';
+import { Observability } from '../observability/observability';
+import type { OutboundMessage } from '../transports/transport.port';
 import { EventBusConnection } from './event-bus.connection';
 
 /** Options of `EventBus.publish`. */
@@ -21,11 +23,15 @@ export interface PublishOptions {
  * the broker confirmed the write (Kafka: acks from all in-sync replicas, idempotent producer; JetStream:
  * PubAck, de-duplicated by envelope id), and reject within `publishTimeoutMs` otherwise. They use the
  * module's one connection (opened on first use); after the application closed they reject at once with
- * `TransportClosedError`.
+ * `TransportClosedError`. With tracing, each publish is a `send <topic>` span whose W3C trace context travels
+ * in the message (headers, and envelope `metadata`); with metrics, it is counted and timed.
  */
 @Injectable()
 export class EventBus {
-  constructor(private readonly connection: EventBusConnection) {}
+  constructor(
+    private readonly connection: EventBusConnection,
+    private readonly observability: Observability,
+  ) {}
 
   /**
    * Publishes a domain event to `topic`. `id` defaults to a UUIDv7, `occurredAt` to now, `metadata` to `{}`.
@@ -33,20 +39,42 @@ export class EventBus {
    */
   async publishDomainEvent<T>(topic: string, event: NewDomainEvent<T>): Promise<DomainEventEnvelope<T>> {
     const envelope = createEnvelope(event);
-    const message = encodeEnvelope(envelope);
-    await (await this.connection.get('publish')).publish(topic, message);
+    await this.send(topic, envelope.id, (trace) => {
+      Object.assign(envelope.metadata, trace);
+      return encodeEnvelope(envelope);
+    });
     return envelope;
   }
 
   /** Publishes a raw message: objects as JSON, strings as text, Buffers as bytes. */
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<void> {
     const encoded = encodeRaw(body);
-    await (
-      await this.connection.get('publish')
-    ).publish(topic, {
+    await this.send(topic, undefined, (trace) => ({
       key: options.key,
       value: encoded.value,
-      headers: { ...options.headers, ...encoded.headers },
-    });
+      headers: { ...options.headers, ...trace, ...encoded.headers },
+    }));
+  }
+
+  /** Publishes what `build` makes of the trace context to inject (empty without tracing), observed. */
+  private async send(
+    topic: string,
+    messageId: string | undefined,
+    build: (trace: Record<string, string>) => OutboundMessage,
+  ): Promise<void> {
+    const { metrics, tracing } = this.observability;
+    const trace: Record<string, string> = {};
+    const endSpan = tracing?.send(topic, messageId, trace);
+    const started = metrics ? performance.now() : 0;
+    try {
+      const message = build(trace);
+      await (await this.connection.get('publish')).publish(topic, message);
+    } catch (error) {
+      endSpan?.(undefined, error);
+      metrics?.published(topic, false, (performance.now() - started) / 1_000);
+      throw error;
+    }
+    endSpan?.(undefined);
+    metrics?.published(topic, true, (performance.now() - started) / 1_000);
   }
 }

@@ -18,6 +18,10 @@ import { decodeEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { SettlementError } from '../errors/settlement.error';
+import { ConsumerObserver } from '../observability/consumer-observer';
+import { LagProbe } from '../observability/lag-probe';
+import type { StallSample } from '../observability/metrics-source';
+import { Observability } from '../observability/observability';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
 import { AckDecision } from '../policy/ack-decision';
 import { describeError } from '../errors/describe-value';
@@ -27,6 +31,7 @@ import type {
   InboundMessage,
   SubscriptionSpec,
   Transport,
+  TransportHealth,
 } from '../transports/transport.port';
 import type { DomainEventOptions } from './domain-event.decorator';
 import { EventBusConnection } from './event-bus.connection';
@@ -35,6 +40,15 @@ import { EventBusContext } from './event-bus.context';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
 export type EventBusStatus = 'connecting' | 'connected' | 'closing' | 'disconnected';
+
+/** What `EventBusHealthIndicator` reads: the server's state, its transport's, and its oldest unsettled message. */
+export interface EventBusServerHealth {
+  readonly status: EventBusStatus | 'idle';
+  /** Undefined before `listen()`. */
+  readonly transport: TransportHealth | undefined;
+  /** The message unsettled the longest, over all topics; undefined when nothing is buffered. */
+  readonly oldestUnsettled: StallSample | undefined;
+}
 
 /**
  * What `server.on(event, callback)` reports: every dispatcher outcome, and `error` for every failed settlement
@@ -82,12 +96,27 @@ export class EventBusServer
   private starting: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private state: EventBusStatus | 'idle' = 'idle';
+  private readonly observer: ConsumerObserver;
+  private lag: LagProbe | undefined;
+  private removeMetricsSource: (() => void) | undefined;
 
   constructor(
     @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly connection: EventBusConnection,
+    private readonly observability: Observability,
   ) {
     super();
+    this.observer = new ConsumerObserver(observability);
+  }
+
+  /** A snapshot for health checks; never throws. */
+  health(): EventBusServerHealth {
+    let oldest: StallSample | undefined;
+    for (const sample of this.oldestUnsettled()) {
+      if (!oldest || sample.seconds > oldest.seconds) oldest = sample;
+    }
+    return { status: this.state, transport: this.transport?.health(), oldestUnsettled: oldest };
   }
 
   /** Outcome counters since start (handled, retry-scheduled, dead-lettered, dropped, discarded, ...). */
@@ -216,8 +245,24 @@ export class EventBusServer
     return AckDecision.ack();
   }
 
+  private setStatus(status: EventBusStatus): void {
+    this.state = status;
+    this._status$.next(status);
+  }
+
+  /** Per topic, the message unsettled the longest and its aggregate. */
+  private oldestUnsettled(): StallSample[] {
+    const heads = this.dispatcher?.oldestHeads();
+    if (!heads) return [];
+    return [...heads].map(([topic, { job, ageMs }]) => ({
+      topic,
+      aggregateId: job.orderingKey?.slice(job.orderingKey.indexOf('\u0000') + 1),
+      seconds: ageMs / 1_000,
+    }));
+  }
+
   private async start(): Promise<void> {
-    this._status$.next('connecting');
+    this.setStatus('connecting');
     this.collectRoutes();
     const { dispatcher: limits, retry, deadLetterSuffix } = this.options;
     const transport = await this.connection.get('listen');
@@ -234,7 +279,8 @@ export class EventBusServer
       semantics,
     }));
     if (subscriptions.length > 0) await transport.consume(subscriptions, (message) => this.accept(message));
-    this._status$.next('connected');
+    this.observeGauges(transport, this.dispatcher);
+    this.setStatus('connected');
     this.logger.log(
       `listening on ${transport.name}: ${subscriptions.map((s) => `${s.topic} (${s.semantics})`).join(', ') || 'no topics'}`,
     );
@@ -243,13 +289,14 @@ export class EventBusServer
   private async stopAndDrain(): Promise<void> {
     // A drain during start waits for it, so nothing starts consuming after the server stopped.
     await this.starting?.catch(() => undefined);
-    this._status$.next('closing');
+    this.setStatus('closing');
     await this.transport?.stopConsuming();
     const dispatcher = this.dispatcher;
     if (!dispatcher) return;
-    await dispatcher.close(this.options.dispatcher.shutdownTimeoutMs);
-    const { released } = dispatcher.counters;
-    if (released > 0) this.logger.log(`drained; ${released} message(s) released for redelivery`);
+    const unsettled = await dispatcher.close(this.options.dispatcher.shutdownTimeoutMs);
+    if (unsettled > 0) {
+      this.logger.log(`drained; ${unsettled} message(s) left unsettled, delivered again after a restart`);
+    }
   }
 
   private async shutdown(): Promise<void> {
@@ -257,8 +304,25 @@ export class EventBusServer
       await this.drain();
       await this.connection.close();
     } finally {
-      this._status$.next('disconnected');
+      this.lag?.stop();
+      this.removeMetricsSource?.();
+      this.setStatus('disconnected');
     }
+  }
+
+  /** With metrics on, reports the dispatcher's gauges, the consumer lag and stalls at every scrape. */
+  private observeGauges(transport: Transport, dispatcher: Dispatcher): void {
+    const metrics = this.observability.metrics;
+    if (!metrics) return;
+    const lag = (this.lag = new LagProbe(transport, this.options.observability.lagIntervalMs));
+    lag.start();
+    this.removeMetricsSource = metrics.addSource({
+      buffered: () => dispatcher.buffered,
+      running: () => dispatcher.runningAttempts,
+      activeAggregates: () => dispatcher.liveMailboxes,
+      lag: () => lag.latest,
+      oldestUnsettled: () => this.oldestUnsettled(),
+    });
   }
 
   /** Reads the handlers Nest registered: `@DomainEvent` ones by their extras, the rest as raw topics. */
@@ -334,11 +398,25 @@ export class EventBusServer
       orderingKey: aggregateId === undefined ? undefined : `${message.topic}\u0000${aggregateId}`,
       maxAttempts: route.maxAttempts,
       run: (attempt) =>
-        this.handleEvent(
-          route.topic,
-          { pattern: route.topic, data },
-          new EventBusContext([message, attempt, transportName, aggregateId]),
-          payloads,
+        this.observer.attempt(
+          {
+            topic: message.topic,
+            messageId: route.semantics === 'domain-event' ? (data as { id: string }).id : undefined,
+            aggregateId,
+            attempt: attempt.attempt,
+            partition: message.partition,
+            sequence: message.sequence,
+            key: message.key,
+            headers: message.headers,
+          },
+          route.semantics,
+          () =>
+            this.handleEvent(
+              route.topic,
+              { pattern: route.topic, data },
+              new EventBusContext([message, attempt, transportName, aggregateId]),
+              payloads,
+            ),
         ),
     });
   }
@@ -359,6 +437,7 @@ export class EventBusServer
       case 'dead-lettered':
       case 'dropped':
       case 'timed-out':
+      case 'abandoned':
         this.logger.warn(`${event.type}: ${where}: ${event.reason ?? ''}`);
         break;
       case 'settlement-failed':
@@ -370,6 +449,7 @@ export class EventBusServer
         this.logger.debug?.(`${event.type}: ${where}: ${event.reason ?? ''}`);
         break;
     }
+    this.observer.event(event);
     this.notify(event.type, event);
   }
 

@@ -1,10 +1,4 @@
-/** One consumer-lag reading: messages not yet consumed and settled, per topic and partition. */
-export interface LagSample {
-  readonly topic: string;
-  /** Kafka partition number as text; `''` where the broker has no partitions (JetStream, memory). */
-  readonly partition: string;
-  readonly lag: number;
-}
+import type { LagSample } from '../transports/transport.port';
 
 /** The oldest unsettled message of a topic: how long it has waited and which aggregate it holds. */
 export interface StallSample {

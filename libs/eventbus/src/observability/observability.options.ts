@@ -23,6 +23,8 @@ export interface ObservabilityOptions {
   tracing?: boolean;
   /** `EventBusHealthIndicator` reports down when an aggregate stays unsettled longer (ms). Default `300000`. */
   stallThresholdMs?: number;
+  /** How often `eventbus_consumer_lag` is read from the broker, in the background (ms). Default `5000`. */
+  lagIntervalMs?: number;
 }
 
 export interface ResolvedObservabilityOptions {
@@ -30,6 +32,7 @@ export interface ResolvedObservabilityOptions {
   metrics: { registry: MetricsRegistry | undefined; prefix: string } | undefined;
   tracing: boolean;
   stallThresholdMs: number;
+  lagIntervalMs: number;
 }
 
 export function resolveObservabilityOptions(
@@ -58,5 +61,6 @@ export function resolveObservabilityOptions(
     metrics: resolvedMetrics,
     tracing: check.boolean('observability.tracing', o.tracing ?? true),
     stallThresholdMs: check.durationMs('observability.stallThresholdMs', o.stallThresholdMs ?? 300_000, 1),
+    lagIntervalMs: check.durationMs('observability.lagIntervalMs', o.lagIntervalMs ?? 5_000, 100),
   };
 }

@@ -58,6 +58,8 @@ export interface InboundMessage {
   readonly deliveryCount: number;
   /** Kafka partition, when there is one. */
   readonly partition?: number;
+  /** When the broker took the message (epoch ms: Kafka record timestamp, JetStream stream time, memory append). */
+  readonly publishedAt: number;
   /** The broker's own message object, for experts (kafkajs `KafkaMessage`, nats.js `JsMsg`, memory record). */
   readonly raw: unknown;
   /**
@@ -79,6 +81,22 @@ export interface InboundMessage {
   release(): void;
 }
 
+/** One consumer-lag reading: messages of a topic (and partition) not yet consumed and settled by this group. */
+export interface LagSample {
+  readonly topic: string;
+  /** Kafka partition number as text; `''` where there are no partitions (JetStream, memory). */
+  readonly partition: string;
+  readonly lag: number;
+}
+
+/** What an adapter knows about its connection, for health checks. */
+export interface TransportHealth {
+  /** The broker connection is up (false while reconnecting, and after close). */
+  readonly connected: boolean;
+  /** Consuming is running (false while a crashed consumer waits to be restarted, and after stopConsuming). */
+  readonly consuming: boolean;
+}
+
 /** Receives every delivered message; must not throw. */
 export type DeliverFn = (message: InboundMessage) => void;
 
@@ -98,4 +116,12 @@ export interface Transport {
   stopConsuming(): Promise<void>;
   /** Commits what settled, releases what did not, and disconnects. Idempotent. */
   close(): Promise<void>;
+  /** Never throws, never waits on the broker. */
+  health(): TransportHealth;
+  /**
+   * Reads the consumer lag of the subscribed topics from the broker (Kafka: log end minus committed offset per
+   * partition; JetStream: pending plus ack-pending per consumer; memory: what the group has not settled).
+   * Empty before `consume()`.
+   */
+  lag(): Promise<LagSample[]>;
 }

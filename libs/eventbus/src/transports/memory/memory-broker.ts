@@ -6,6 +6,8 @@ export interface MemoryRecord {
   readonly key: string | undefined;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+  /** Append time (epoch ms). */
+  readonly publishedAt: number;
   /** Consumer groups that have not acknowledged it yet; the record is dropped at 0. */
   pendingGroups: number;
 }
@@ -55,6 +57,7 @@ class MemoryTopic {
       key: message.key,
       value: message.value,
       headers: { ...message.headers },
+      publishedAt: Date.now(),
       pendingGroups: this.groups.size,
     };
     this.records.set(record.sequence, record);
@@ -189,6 +192,13 @@ export class MemoryBroker {
 
   release(topic: string, group: string, sequence: number): void {
     this.topic(topic).release(group, sequence);
+  }
+
+  /** Records of the topic the group has not settled yet: not delivered, to be delivered again, or in flight. */
+  lag(topic: string, group: string): number {
+    const g = this.topics.get(topic)?.groups.get(group);
+    if (!g) return 0;
+    return this.topic(topic).nextSequence - g.cursor + g.redeliveries.length + g.unsettled.size;
   }
 
   /** Records retained in a topic (not yet acknowledged by every group). */

@@ -6,9 +6,11 @@ import type {
   DeadLetterInfo,
   DeliverFn,
   InboundMessage,
+  LagSample,
   OutboundMessage,
   SubscriptionSpec,
   Transport,
+  TransportHealth,
 } from '../transport.port';
 import { MemoryBroker, type MemoryMember, type MemoryRecord } from './memory-broker';
 
@@ -80,6 +82,18 @@ export class MemoryTransport implements Transport {
     for (const message of [...this.outstanding]) message.release();
   }
 
+  health(): TransportHealth {
+    return { connected: !this.closed, consuming: this.members.size > 0 };
+  }
+
+  async lag(): Promise<LagSample[]> {
+    return [...this.members.keys()].map((topic) => ({
+      topic,
+      partition: '',
+      lag: this.broker.lag(topic, this.options.group),
+    }));
+  }
+
   /** Called once per message by its settlement. */
   settled(message: MemoryInboundMessage, outcome: 'ack' | 'release'): void {
     this.outstanding.delete(message);
@@ -113,6 +127,7 @@ class MemoryInboundMessage implements InboundMessage {
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
   readonly sequence: number;
+  readonly publishedAt: number;
   private settled = false;
 
   constructor(
@@ -125,6 +140,7 @@ class MemoryInboundMessage implements InboundMessage {
     this.value = raw.value;
     this.headers = raw.headers;
     this.sequence = raw.sequence;
+    this.publishedAt = raw.publishedAt;
   }
 
   async ack(): Promise<void> {
