@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterError } from '../errors/dead-letter.error';
 import { DiscardError } from '../errors/discard.error';
+import { MessageRevokedError } from '../errors/message-revoked.error';
 import { RetryableError } from '../errors/retryable.error';
 import { AckDecision } from '../policy/ack-decision';
 import type { DeliverySemantics, InboundMessage } from '../transports/transport.port';
@@ -559,7 +560,7 @@ describe('Dispatcher: a dead letter the broker refuses', () => {
     let writes = 0;
     msg.deadLetter = async () => {
       writes++;
-      throw Object.assign(new Error('partition revoked'), { name: 'MessageRevokedError' });
+      throw new MessageRevokedError('t', 1);
     };
     submit(dispatcher, msg, async () => {
       throw new Error('x');
