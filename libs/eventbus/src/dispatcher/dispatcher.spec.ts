@@ -504,15 +504,21 @@ describe('Dispatcher: a timed-out handler keeps its aggregate and its slot', () 
     });
     const msg = message('a', 1);
     const attempts: number[] = [];
+    let endAbandoned!: () => void;
     submit(dispatcher, msg, (ctx) => {
       attempts.push(ctx.attempt);
-      return ctx.attempt === 1 ? new Promise(() => undefined) : Promise.resolve(AckDecision.ack());
+      if (ctx.attempt > 1) return Promise.resolve(AckDecision.ack());
+      return new Promise((resolve) => (endAbandoned = () => resolve(AckDecision.deadLetter('too late'))));
     });
     await until(() => dispatcher.buffered === 0);
     expect(attempts).toEqual([1, 2]);
     expect(events).toEqual(['timed-out', 'abandoned', 'retry-scheduled', 'handled']);
     expect(dispatcher.counters.abandoned).toBe(1);
+    expect(dispatcher.abandonedRunning).toBe(1);
+    endAbandoned();
+    await until(() => dispatcher.abandonedRunning === 0);
     expect(msg.settlements).toEqual(['ack']);
+    expect(events).toHaveLength(4);
   });
 });
 
