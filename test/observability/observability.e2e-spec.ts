@@ -171,9 +171,12 @@ describeWithBrokers('Observability', () => {
           for (const version of range(5)) {
             for (const id of ['x', 'y']) await app.bus.publishDomainEvent(orders, event(id, version));
           }
+          let lag = -1;
+          const lagIs = async (expected: number) =>
+            (lag = await sample(registry, 'eventbus_consumer_lag', { topic: orders })) === expected;
           await waitFor(
-            async () => (await sample(registry, 'eventbus_consumer_lag', { topic: orders })) === 10,
-            async () => `lag ${await sample(registry, 'eventbus_consumer_lag', { topic: orders })}`,
+            () => lagIs(10),
+            () => `lag ${lag}`,
           );
           await waitFor(
             async () =>
@@ -194,8 +197,8 @@ describeWithBrokers('Observability', () => {
             () => `${recorder.successCount} handled`,
           );
           await waitFor(
-            async () => (await sample(registry, 'eventbus_consumer_lag', { topic: orders })) === 0,
-            async () => `lag ${await sample(registry, 'eventbus_consumer_lag', { topic: orders })}`,
+            () => lagIs(0),
+            () => `lag ${lag}`,
           );
           expect(await sample(registry, 'eventbus_oldest_unsettled_seconds', { topic: orders })).toBe(0);
           expect((await health.isHealthy()).eventbus.status).toBe('up');

@@ -29,6 +29,7 @@ export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';
 export { InvalidDomainEventError } from './errors/invalid-domain-event.error';
 export { MessageRevokedError } from './errors/message-revoked.error';
+export { InvalidTopicError } from './errors/invalid-topic.error';
 // Options, dispatcher events, transport port
 export * from './options/event-bus.options';
 export type {
@@ -37,6 +38,7 @@ export type {
   ObservabilityOptions,
 } from './observability/observability.options';
 export { SpanAttributes, TraceHeaders } from './observability/semconv';
+export { checkTopicName, type TopicUse } from './options/topic-rules';
 export type { KafkaTransportOptions } from './transports/kafka/kafka-transport.options';
 export type { NatsTransportOptions } from './transports/nats/nats-transport.options';
 export type {

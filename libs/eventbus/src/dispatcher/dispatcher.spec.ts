@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterError } from '../errors/dead-letter.error';
 import { DiscardError } from '../errors/discard.error';
+import { MessageRevokedError } from '../errors/message-revoked.error';
 import { RetryableError } from '../errors/retryable.error';
 import { AckDecision } from '../policy/ack-decision';
 import type { DeliverySemantics, InboundMessage } from '../transports/transport.port';
@@ -505,15 +506,21 @@ describe('Dispatcher: a timed-out handler keeps its aggregate and its slot', () 
     });
     const msg = message('a', 1);
     const attempts: number[] = [];
+    let endAbandoned!: () => void;
     submit(dispatcher, msg, (ctx) => {
       attempts.push(ctx.attempt);
-      return ctx.attempt === 1 ? new Promise(() => undefined) : Promise.resolve(AckDecision.ack());
+      if (ctx.attempt > 1) return Promise.resolve(AckDecision.ack());
+      return new Promise((resolve) => (endAbandoned = () => resolve(AckDecision.deadLetter('too late'))));
     });
     await until(() => dispatcher.buffered === 0);
     expect(attempts).toEqual([1, 2]);
     expect(events).toEqual(['timed-out', 'abandoned', 'retry-scheduled', 'handled']);
     expect(dispatcher.counters.abandoned).toBe(1);
+    expect(dispatcher.abandonedRunning).toBe(1);
+    endAbandoned();
+    await until(() => dispatcher.abandonedRunning === 0);
     expect(msg.settlements).toEqual(['ack']);
+    expect(events).toHaveLength(4);
   });
 });
 
@@ -561,7 +568,7 @@ describe('Dispatcher: a dead letter the broker refuses', () => {
     let writes = 0;
     msg.deadLetter = async () => {
       writes++;
-      throw Object.assign(new Error('partition revoked'), { name: 'MessageRevokedError' });
+      throw new MessageRevokedError('t', 1);
     };
     submit(dispatcher, msg, async () => {
       throw new Error('x');

@@ -64,6 +64,7 @@ export class Dispatcher {
   private readonly ready = new FifoQueue<Mailbox>();
   private readonly running = new Set<MailboxEntry>();
   private bufferedCount = 0;
+  private abandonedCount = 0;
   private saturated = false;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
@@ -78,6 +79,14 @@ export class Dispatcher {
   /** Jobs submitted and not yet settled. */
   get buffered(): number {
     return this.bufferedCount;
+  }
+
+  /**
+   * Handler calls abandoned after their timeout and grace period that have not settled yet: they run outside
+   * `maxConcurrency` (for health checks: a growing number means handlers ignore `ctx.signal`).
+   */
+  get abandonedRunning(): number {
+    return this.abandonedCount;
   }
 
   /** Mailboxes holding at least one job (0 when idle). */
@@ -242,7 +251,11 @@ export class Dispatcher {
       this.settings,
       {
         timedOut: (reason) => this.emit('timed-out', entry, reason),
-        abandoned: (reason) => this.emit('abandoned', entry, reason),
+        abandoned: (reason) => {
+          this.abandonedCount++;
+          this.emit('abandoned', entry, reason);
+        },
+        abandonedEnded: () => this.abandonedCount--,
       },
       (decision) => {
         this.running.delete(entry);

@@ -10,10 +10,12 @@ export interface AttemptLimits {
   readonly timeoutGraceMs: number;
 }
 
-/** Where an attempt reports that it timed out, and that it was abandoned after its grace period. */
+/** Where an attempt reports that it timed out, was abandoned after its grace period, and ended after that. */
 export interface AttemptReports {
   readonly timedOut: (reason: string) => void;
   readonly abandoned: (reason: string) => void;
+  /** An abandoned call finally settled (never called for a call that never does). */
+  readonly abandonedEnded: () => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export function runAttempt(
   const context = new AttemptAbort(entry.attempt);
   let finished = false;
   let timeout: HandlerTimeoutError | undefined;
+  let abandoned = false;
   const finish = (decision: AckDecision) => {
     if (finished) return;
     finished = true;
@@ -44,7 +47,10 @@ export function runAttempt(
     done(decision);
   };
   /** The handler's own outcome counts only when it came in time. */
-  const settle = (outcome: () => AckDecision) => finish(timeout ? decisionForError(timeout) : outcome());
+  const settle = (outcome: () => AckDecision) => {
+    if (abandoned) return reports.abandonedEnded();
+    finish(timeout ? decisionForError(timeout) : outcome());
+  };
   entry.stop = (reason) => {
     context.abort(reason);
     finish(decisionForError(reason));
@@ -54,6 +60,7 @@ export function runAttempt(
     reports.timedOut(`no result within ${handlerTimeoutMs} ms; ctx.signal aborted`);
     context.abort(timeout);
     timer = setTimeout(() => {
+      abandoned = true;
       reports.abandoned(
         `still running ${timeoutGraceMs} ms after its timeout; no longer waited for (it may still be running)`,
       );

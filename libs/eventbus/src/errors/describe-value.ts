@@ -25,6 +25,8 @@ function plainText(value: unknown): string {
  * Never throws, whatever the value (throwing getters, `toJSON` or `toString`, Proxies, Symbols).
  */
 export function describeValue(value: unknown): string {
+  // JSON would render NaN and Infinity as null, and cannot render a bigint.
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   const text = attempt(
     () => JSON.stringify(value) ?? plainText(value),
     () => plainText(value),

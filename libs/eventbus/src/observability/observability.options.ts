@@ -1,5 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { check } from '../options/option-checks';
+import { OPTION_KEYS } from '../options/option-keys';
+import { checkedSection } from '../options/unknown-keys';
 
 /** A prom-client `Registry` (typed structurally, so that applications without prom-client still compile). */
 export interface MetricsRegistry {
@@ -38,15 +40,15 @@ export interface ResolvedObservabilityOptions {
 export function resolveObservabilityOptions(
   options: ObservabilityOptions | undefined,
 ): ResolvedObservabilityOptions {
-  const o = options ?? {};
-  if (typeof o !== 'object' || o === null) throw new InvalidOptionsError('observability', 'an object', o);
+  const o = checkedSection('observability', options, OPTION_KEYS.observability);
   const metrics = o.metrics ?? true;
   let resolvedMetrics: ResolvedObservabilityOptions['metrics'];
   if (metrics === true) resolvedMetrics = { registry: undefined, prefix: 'eventbus_' };
   else if (metrics !== false) {
-    if (typeof metrics !== 'object' || metrics === null) {
+    if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
       throw new InvalidOptionsError('observability.metrics', 'true, false or { registry?, prefix? }', metrics);
     }
+    checkedSection('observability.metrics', metrics, OPTION_KEYS.metrics);
     const prefix = metrics.prefix ?? 'eventbus_';
     if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
       throw new InvalidOptionsError('observability.metrics.prefix', 'a Prometheus metric name prefix', prefix);

@@ -13,6 +13,9 @@ import {
   type ResolvedObservabilityOptions,
 } from '../observability/observability.options';
 import { check } from './option-checks';
+import { OPTION_KEYS } from './option-keys';
+import { checkDeadLetterSuffix } from './topic-rules';
+import { checkedSection, rejectUnknownKeys } from './unknown-keys';
 
 /** Dispatcher limits. */
 export interface DispatcherOptions {
@@ -93,14 +96,33 @@ export interface ResolvedEventBusOptions {
   observability: ResolvedObservabilityOptions;
 }
 
-/** Applies defaults and validates; throws `InvalidOptionsError` naming the option and what is allowed. */
+/** Why a JetStream retention other than `'limits'` loses dead letters. */
+const RETENTION_PROBLEMS: Record<'interest' | 'workqueue', string> = {
+  interest:
+    'an interest stream drops what no consumer is bound to, so dead letters nobody consumes yet (and events ' +
+    'published before their consumer exists) are lost.',
+  workqueue:
+    'a workqueue stream deletes each message once one consumer acknowledged it and refuses overlapping ' +
+    'consumers, so dead letters cannot be kept for inspection and replay.',
+};
+
+/**
+ * Applies defaults and validates; throws `InvalidOptionsError` naming the option and what is allowed. Unknown
+ * keys are rejected at every level (except inside `kafka.client`, passed to kafkajs as is); the dead-letter
+ * suffix is checked against the chosen broker's rules; NATS `retention` other than `'limits'` is refused
+ * while dead-lettering is on.
+ */
 export function resolveEventBusOptions(options: EventBusModuleOptions = {}): ResolvedEventBusOptions {
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidOptionsError('(options)', 'an object', options);
   }
+  rejectUnknownKeys('', options, OPTION_KEYS.top);
   const transport = check.oneOf('transport', options.transport ?? 'memory', ['memory', 'kafka', 'nats']);
-  const d = options.dispatcher ?? {};
-  const r = options.retry ?? {};
+  const d = checkedSection('dispatcher', options.dispatcher, OPTION_KEYS.dispatcher);
+  const r = checkedSection('retry', options.retry, OPTION_KEYS.retry);
+  const memory = checkedSection('memory', options.memory, OPTION_KEYS.memory);
+  const kafka = checkedSection('kafka', options.kafka, OPTION_KEYS.kafka);
+  const nats = checkedSection('nats', options.nats, OPTION_KEYS.nats);
   const retry = {
     maxAttempts: check.integer('retry.maxAttempts', r.maxAttempts ?? 5, 1, 1_000),
     initialDelayMs: check.durationMs('retry.initialDelayMs', r.initialDelayMs ?? 200, 0),
@@ -118,15 +140,31 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   const handlerTimeoutMs = check.durationMs('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1);
   let deadLetterSuffix: string | undefined;
   if (options.deadLetter !== false) {
-    deadLetterSuffix = check.nonEmptyString('deadLetter.suffix', options.deadLetter?.suffix ?? '.dlq');
+    const deadLetter = checkedSection('deadLetter', options.deadLetter, OPTION_KEYS.deadLetter);
+    deadLetterSuffix = check.nonEmptyString('deadLetter.suffix', deadLetter.suffix ?? '.dlq');
+    checkDeadLetterSuffix(transport, deadLetterSuffix);
+  }
+  const resolvedNats = transport === 'nats' ? resolveNatsOptions(nats) : undefined;
+  if (resolvedNats && deadLetterSuffix !== undefined && resolvedNats.retention !== 'limits') {
+    throw new InvalidOptionsError(
+      'nats.retention',
+      "'limits' while dead-lettering is on",
+      resolvedNats.retention,
+      {
+        message:
+          `EventBusModule option "nats.retention" is '${resolvedNats.retention}' while dead-lettering is on: ` +
+          `${RETENTION_PROBLEMS[resolvedNats.retention]} Use retention 'limits' (the default), or set ` +
+          'deadLetter: false.',
+      },
+    );
   }
   return {
     transport,
-    kafka: transport === 'kafka' ? resolveKafkaOptions(options.kafka) : undefined,
-    nats: transport === 'nats' ? resolveNatsOptions(options.nats) : undefined,
+    kafka: transport === 'kafka' ? resolveKafkaOptions(kafka) : undefined,
+    nats: resolvedNats,
     memory: {
-      broker: check.nonEmptyString('memory.broker', options.memory?.broker ?? 'default'),
-      group: check.nonEmptyString('memory.group', options.memory?.group ?? 'default'),
+      broker: check.nonEmptyString('memory.broker', memory.broker ?? 'default'),
+      group: check.nonEmptyString('memory.group', memory.group ?? 'default'),
     },
     dispatcher: {
       maxConcurrency: check.integer('dispatcher.maxConcurrency', d.maxConcurrency ?? 256, 1, 1_000_000),
