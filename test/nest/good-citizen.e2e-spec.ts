@@ -21,6 +21,7 @@ import {
   EventBus,
   EventBusModule,
   EventBusServer,
+  InvalidTopicError,
   RawEvent,
   TransportClosedError,
   type DomainEventEnvelope,
@@ -286,6 +287,27 @@ describe('A good citizen inside a real application (memory transport)', () => {
       } finally {
         await app.close();
       }
+    });
+  });
+
+  describe('validation', () => {
+    it('refuses typos, broker-invalid topics and dead-letter names at start, and invalid topics on publish', async () => {
+      const scope = uniqueName('validation');
+      await expect(
+        startApp({ ...memory(scope), dispatcher: { maxConcurency: 4 } as never }, []),
+      ).rejects.toThrow(/"dispatcher\.maxConcurency" is unknown; did you mean "dispatcher\.maxConcurrency"/);
+      await expect(
+        startApp({ ...memory(scope), dispatcher: { handlerTimeoutMs: Number.MAX_SAFE_INTEGER } }, []),
+      ).rejects.toThrow(/dispatcher\.handlerTimeoutMs/);
+      await expect(
+        startApp(memory(scope), [domainController({ [`${scope}.>`]: () => undefined })]),
+      ).rejects.toThrow(InvalidTopicError);
+      expect(() => DomainEvent(`${scope}.orders`, { maxAttempts: Number.NaN })).toThrow(/maxAttempts/);
+      const app = await start(memory(scope), []);
+      await expect(app.bus.publish('has space', {})).rejects.toBeInstanceOf(InvalidTopicError);
+      await expect(app.bus.publishDomainEvent(`${scope}.*`, event('x', 1))).rejects.toBeInstanceOf(
+        InvalidTopicError,
+      );
     });
   });
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   createEnvelope,
   type DomainEventEnvelope,
@@ -7,8 +7,11 @@ import {
 import { encodeEnvelope } from '../envelope/envelope-codec';
 import { encodeRaw } from '../envelope/raw-message-codec';
 import { Observability } from '../observability/observability';
+import type { ResolvedEventBusOptions } from '../options/event-bus.options';
+import { checkTopicName } from '../options/topic-rules';
 import type { OutboundMessage } from '../transports/transport.port';
 import { EventBusConnection } from './event-bus.connection';
+import { EVENT_BUS_OPTIONS } from './event-bus.constants';
 
 /** Options of `EventBus.publish`. */
 export interface PublishOptions {
@@ -24,11 +27,16 @@ export interface PublishOptions {
  * PubAck, de-duplicated by envelope id), and reject within `publishTimeoutMs` otherwise. They use the
  * module's one connection (opened on first use); after the application closed they reject at once with
  * `TransportClosedError`. With tracing, each publish is a `send <topic>` span whose W3C trace context travels
- * in the message (headers, and envelope `metadata`); with metrics, it is counted and timed.
+ * in the message (headers, and envelope `metadata`); with metrics, it is counted and timed. A topic name the
+ * broker would refuse rejects with `InvalidTopicError` before anything is sent.
  */
 @Injectable()
 export class EventBus {
+  /** Topics already checked against the broker's naming rules. */
+  private readonly checkedTopics = new Set<string>();
+
   constructor(
+    @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly connection: EventBusConnection,
     private readonly observability: Observability,
   ) {}
@@ -62,6 +70,10 @@ export class EventBus {
     messageId: string | undefined,
     build: (trace: Record<string, string>) => OutboundMessage,
   ): Promise<void> {
+    if (!this.checkedTopics.has(topic)) {
+      checkTopicName(this.options.transport, topic, undefined, 'publish');
+      this.checkedTopics.add(topic);
+    }
     const { metrics, tracing } = this.observability;
     const trace: Record<string, string> = {};
     const endSpan = tracing?.send(topic, messageId, trace);

@@ -23,6 +23,7 @@ import { LagProbe } from '../observability/lag-probe';
 import type { StallSample } from '../observability/metrics-source';
 import { Observability } from '../observability/observability';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
+import { checkTopicName } from '../options/topic-rules';
 import { AckDecision } from '../policy/ack-decision';
 import { describeError } from '../errors/describe-value';
 import { decisionForError, decisionForResult } from '../policy/decide';
@@ -265,6 +266,7 @@ export class EventBusServer
     this.setStatus('connecting');
     this.collectRoutes();
     const { dispatcher: limits, retry, deadLetterSuffix } = this.options;
+    for (const topic of this.routes.keys()) checkTopicName(this.options.transport, topic, deadLetterSuffix);
     const transport = await this.connection.get('listen');
     this.transport = transport;
     this.dispatcher = new Dispatcher(
