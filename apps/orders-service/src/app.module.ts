@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventBusModule } from '@app/eventbus';
 import { eventBusOptions } from './demo-config';
+import { OpsController } from './ops.controller';
 import { OrderTracker } from './order-tracker';
 import { OrdersController } from './orders.controller';
 
 @Module({
   imports: [EventBusModule.forRoot(eventBusOptions)],
-  controllers: [OrdersController],
+  controllers: [OrdersController, OpsController],
   providers: [OrderTracker],
 })
 export class AppModule {}

@@ -7,6 +7,8 @@ const run = transport === 'memory' ? '' : `-${Date.now().toString(36)}`;
 /** What the demo publishes and how its handlers misbehave. Environment variables override the sizes. */
 export const demo = {
   transport,
+  /** Port of `GET /metrics` and `GET /health` (0: any free port). */
+  httpPort: Number(process.env.DEMO_HTTP_PORT ?? 3000),
   ordersTopic: `orders${run}`,
   auditTopic: `audit${run}`,
   aggregates: Number(process.env.DEMO_AGGREGATES ?? 200),

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
-  await app.init();
+  await app.listen(demo.httpPort, '127.0.0.1');
+  const url = await app.getUrl();
+  logger.log(`operator endpoints: ${url}/metrics and ${url}/health`);
 
   const bus = app.get(EventBus);
   const server = app.get(EventBusServer);
@@ -92,6 +94,16 @@ async function main(): Promise<void> {
       `  dead-lettered          ${c['dead-lettered']} (read back from ${demo.ordersTopic}.dlq: ${tracker.deadLetters})`,
       `  audit records handled  ${tracker.auditHandled} of ${audits}, dropped ${c.dropped}`,
       `  order violations       ${tracker.orderViolations}`,
+      '',
+    ].join('\n'),
+  );
+  const scrape = await (await fetch(`${url}/metrics`)).text();
+  const health = await (await fetch(`${url}/health`)).text();
+  console.log(
+    [
+      `GET /health  ${health}`,
+      'GET /metrics (excerpt)',
+      ...scrape.split('\n').filter((line) => /^eventbus_(messages_total|consumer_lag|buffered)/.test(line)),
       '',
     ].join('\n'),
   );
