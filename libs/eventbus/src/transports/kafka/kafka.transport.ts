@@ -19,7 +19,9 @@ import { TransportClosedError } from '../../errors/transport-closed.error';
 import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
 import { OwnedPartitions } from './owned-partitions';
+import { boundedProducerRetry } from './producer-retry';
 import { PublishBatcher } from './publish-batcher';
+import { withPublishDeadline } from './publish-deadline';
 import { TopicProvisioner } from './topic-provisioner';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
@@ -31,7 +33,10 @@ const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
  * The Kafka adapter (kafkajs).
  *
  * Publishing uses an idempotent producer with `acks: -1` and resolves once all in-sync replicas have the
- * record; concurrent publishes share produce requests.
+ * record; concurrent publishes to one topic share produce requests, topics do not wait for each other.
+ * Every publish (dead letters included) resolves or rejects within `publishTimeoutMs`, with
+ * `PublishTimeoutError` when the broker did not confirm it in time; the producer's own retries are bounded
+ * to fit that time too, so no request outlives a dead topic or broker for long.
  *
  * Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is handed to the
  * core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while handlers run (a
@@ -82,10 +87,15 @@ export class KafkaTransport implements Transport {
     this.producer = this.kafka.producer({
       idempotent: true,
       createPartitioner: Partitioners.DefaultPartitioner,
+      retry: boundedProducerRetry(context.publishTimeoutMs, options.client?.retry),
     });
     this.admin = this.kafka.admin();
-    this.batcher = new PublishBatcher(async (topicMessages) => {
-      await this.producer.sendBatch({ topicMessages, acks: -1 });
+    this.batcher = new PublishBatcher(async (topic, messages) => {
+      await this.producer.sendBatch({
+        topicMessages: [{ topic, messages }],
+        acks: -1,
+        timeout: context.publishTimeoutMs,
+      });
     });
     this.topics = new TopicProvisioner(this.admin, options.numPartitions, options.replicationFactor);
     this.deadLetters =
@@ -148,11 +158,15 @@ export class KafkaTransport implements Transport {
     return this.closing;
   }
 
-  private async send(topic: string, message: Message): Promise<void> {
-    if (this.closing) throw new TransportClosedError('kafka', 'publish');
-    await this.connect();
-    if (this.options.createTopics) await this.topics.ensure([topic]);
-    await this.batcher.send(topic, message);
+  /** Writes one record within `publishTimeoutMs`; rejects at once, opening nothing, once closing began. */
+  private send(topic: string, message: Message): Promise<void> {
+    if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'publish'));
+    return withPublishDeadline(topic, this.context.publishTimeoutMs, async (signal) => {
+      await this.connect();
+      if (this.options.createTopics) await this.topics.ensure([topic]);
+      if (this.closing) throw new TransportClosedError('kafka', 'publish');
+      await this.batcher.send(topic, message, signal);
+    });
   }
 
   private async startConsumer(topics: string[], deliver: DeliverFn): Promise<void> {
