@@ -1,7 +1,8 @@
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import type { InboundMessage } from '../../libs/eventbus/src/transports/transport.port';
-import { describeWithBrokers, uniqueName } from '../support/brokers';
+import { describeWithBrokers, KAFKA_BROKERS, uniqueName } from '../support/brokers';
 import { Inbox } from '../support/inbox';
 import { sleep } from '../support/recorder';
 import { committedOffsets, outbound, testAdmin, TransportFactory } from './kafka-test-kit';
@@ -161,6 +162,41 @@ describeWithBrokers('KafkaTransport on a real broker', () => {
       [DeadLetterHeaders.attempts]: '5',
     });
     expect(Number.isNaN(Date.parse(dead.headers[DeadLetterHeaders.deadLetteredAt]))).toBe(false);
+  });
+
+  it('dead-letter copies keep the original headers byte for byte, binary and repeated ones included', async () => {
+    const t = topic('kt-dlq-bytes');
+    const { transport } = transports.create({ groupId: group('kt-dlq-bytes'), numPartitions: 1 });
+    const inbox = new Inbox();
+    await transport.consume([domain(t)], inbox.deliver);
+    const binary = Buffer.from([0xff, 0x00, 0xfe]);
+    const repeated = [Buffer.from('first'), Buffer.from([0x80, 0x81])];
+    const kafka = new Kafka({ clientId: 'kt-dlq-bytes', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: t,
+      messages: [{ key: 'agg-1', value: 'poison', headers: { 'x-bin': binary, 'x-repeated': repeated } }],
+    });
+    await producer.disconnect();
+    const [poison] = await inbox.receive(1);
+    await poison.deadLetter({ reason: 'boom', attempts: 2 });
+
+    const reader = kafka.consumer({ groupId: group('kt-dlq-bytes-reader') });
+    const copies: KafkaMessage[] = [];
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic: `${t}.dlq`, fromBeginning: true });
+      await reader.run({ eachMessage: async ({ message }) => void copies.push(message) });
+      await vi.waitFor(() => expect(copies).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    } finally {
+      await reader.disconnect();
+    }
+    const [copy] = copies;
+    expect(copy.value).toEqual(Buffer.from('poison'));
+    expect(copy.headers!['x-bin']).toEqual(binary);
+    expect(copy.headers!['x-repeated']).toEqual(repeated);
+    expect(String(copy.headers![DeadLetterHeaders.originalTopic])).toBe(t);
   });
 
   it('acknowledges without writing when dead-lettering is off', async () => {

@@ -74,7 +74,7 @@ export class KafkaInboundMessage implements InboundMessage {
           offset: this.raw.offset,
           key: this.raw.key,
           value: this.raw.value,
-          headers: this.headers,
+          headers: this.raw.headers,
         },
         info,
       );
