@@ -1,5 +1,6 @@
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { TransportClosedError } from '../../libs/eventbus/src/errors/transport-closed.error';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import type { InboundMessage } from '../../libs/eventbus/src/transports/transport.port';
 import { describeWithBrokers, KAFKA_BROKERS, uniqueName } from '../support/brokers';
@@ -283,6 +284,72 @@ describeWithBrokers('KafkaTransport on a real broker', () => {
     await transport.close();
     expect((await committedOffsets(admin, groupId, t)).get(0)).toBe(4);
     await expect(transport.publish(t, outbound('late'))).rejects.toThrow(/closed/);
+  });
+
+  it('after close, publish and connect reject at once with TransportClosedError and open no connection', async () => {
+    const t = topic('kt-closed');
+    const { transport: used } = transports.create({ groupId: group('kt-closed') });
+    await used.publish(t, outbound('before'));
+    const { transport: unused } = transports.create({ groupId: group('kt-closed-unused') });
+    for (const transport of [used, unused]) {
+      await transport.close();
+      const connect = vi.spyOn((transport as unknown as { producer: Producer }).producer, 'connect');
+      // Settled before the next turn of the event loop: nothing was attempted on the network.
+      const nextTurn = new Promise((resolve) => setImmediate(() => resolve('still pending')));
+      const settled = (promise: Promise<unknown>) =>
+        Promise.race([
+          promise.then(
+            () => 'resolved',
+            (error: unknown) => error,
+          ),
+          nextTurn,
+        ]);
+      const [published, connected] = await Promise.all([
+        settled(transport.publish(t, outbound('late'))),
+        settled(transport.connect()),
+      ]);
+      expect(published).toBeInstanceOf(TransportClosedError);
+      expect(published).toMatchObject({ transport: 'kafka', operation: 'publish' });
+      expect(connected).toBeInstanceOf(TransportClosedError);
+      expect(connect).not.toHaveBeenCalled();
+    }
+  });
+
+  it('a consumer restart that races close() never runs the consumer again', async () => {
+    const t = topic('kt-restart-close');
+    const { transport } = transports.create({ groupId: group('kt-restart-close'), numPartitions: 1 });
+    await transport.publish(t, outbound('m'));
+    const inbox = new Inbox((m) => void m.ack());
+    await transport.consume([domain(t)], inbox.deliver);
+    await inbox.waitFor(1);
+    // What kafkajs leaves after a crash it does not restart from: a stopped consumer, and a CRASH event.
+    const internals = transport as unknown as {
+      consumer: Consumer;
+      onCrash(error: Error, restartedByClient: boolean): void;
+    };
+    const consumer = internals.consumer;
+    await consumer.stop();
+    const run = vi.spyOn(consumer, 'run');
+    // The restart (due after 1 s) gets as far as connecting; close() is called while it connects.
+    const original = consumer.connect.bind(consumer);
+    let began!: () => void;
+    const restartBegan = new Promise<void>((resolve) => (began = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let connected: Promise<void> | undefined;
+    vi.spyOn(consumer, 'connect').mockImplementation(() => {
+      began();
+      connected = gate.then(original);
+      return connected;
+    });
+    internals.onCrash(new Error('simulated crash'), false);
+    await restartBegan;
+    const closed = transport.close();
+    release();
+    await closed;
+    await connected!.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(run).not.toHaveBeenCalled();
   });
 
   it('keeps the partition while a handler runs longer than the session timeout', async () => {

@@ -71,6 +71,7 @@ export class KafkaTransport implements Transport {
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
   private restartAttempts = 0;
 
   constructor(
@@ -177,6 +178,7 @@ export class KafkaTransport implements Transport {
         deadLetters ? [...topics, ...topics.map((t) => deadLetters.topicOf(t))] : topics,
       );
     }
+    if (this.closing) throw new TransportClosedError('kafka', 'consume');
     this.deliver = deliver;
     this.subscribedTopics = topics;
     const consumer = this.kafka.consumer({
@@ -193,6 +195,8 @@ export class KafkaTransport implements Transport {
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
+    // close() waits for this start, then disconnects the consumer: it must not be run any more.
+    if (this.closing) throw new TransportClosedError('kafka', 'consume');
     await this.runConsumer();
     this.committer.start(this.options.commitIntervalMs);
   }
@@ -297,13 +301,23 @@ export class KafkaTransport implements Transport {
     if (this.closing || restartedByClient) return;
     const delay = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** this.restartAttempts++);
     this.context.logger.error(`Kafka consumer stopped (${error.message}); restarting it in ${delay} ms`);
-    this.restartTimer = setTimeout(() => void this.restartConsumer(), delay);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.restarting = this.restartConsumer().finally(() => (this.restarting = undefined));
+    }, delay);
   }
 
+  /**
+   * Connects and runs the consumer again. Closing may begin at any await: it is checked after each, so a
+   * consumer is never run again once `close()` was called (which waits for this before disconnecting).
+   * Never rejects.
+   */
   private async restartConsumer(): Promise<void> {
     if (this.closing) return;
     try {
       await this.consumer!.connect();
+      if (this.closing) return;
       await this.runConsumer();
     } catch (error) {
       this.onCrash(error instanceof Error ? error : new Error(String(error)), false);
@@ -321,9 +335,11 @@ export class KafkaTransport implements Transport {
   }
 
   private async shutdown(): Promise<void> {
-    await this.stopConsuming();
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.stopConsuming();
     await this.starting?.catch(() => undefined);
+    await this.restarting;
     this.committer.stop();
     await this.committer.commit();
     this.owned.revokeAll();
