@@ -162,11 +162,11 @@ export class KafkaTransport implements Transport {
   /** Writes one record within `publishTimeoutMs`; rejects at once, opening nothing, once closing began. */
   private send(topic: string, message: Message): Promise<void> {
     if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'publish'));
-    return withPublishDeadline(topic, this.context.publishTimeoutMs, async (signal) => {
+    return withPublishDeadline(topic, this.context.publishTimeoutMs, async (deadline) => {
       await this.connect();
       if (this.options.createTopics) await this.topics.ensure([topic]);
       if (this.closing) throw new TransportClosedError('kafka', 'publish');
-      await this.batcher.send(topic, message, signal);
+      await this.batcher.send(topic, message, deadline);
     });
   }
 

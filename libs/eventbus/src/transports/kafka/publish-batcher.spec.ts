@@ -1,6 +1,8 @@
 import type { Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { PublishTimeoutError } from '../../errors/publish-timeout.error';
 import { PublishBatcher } from './publish-batcher';
+import type { PublishDeadline } from './publish-deadline';
 
 type Request = { topic: string; values: string[] };
 
@@ -90,7 +92,7 @@ describe('PublishBatcher', () => {
     expect(requests.slice(3)).toEqual([{ topic: 'dead', values: ['d2'] }]);
   });
 
-  it('an abandoned publish rejects at once with the reason and its waiting record is never sent', async () => {
+  it('a publish whose deadline passed rejects at once with its error and its waiting record is never sent', async () => {
     let release!: () => void;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     const { batcher, requests } = recording({
@@ -98,16 +100,17 @@ describe('PublishBatcher', () => {
     });
     const first = batcher.send('t', { value: '1' });
     await turn();
-    const controller = new AbortController();
-    const abandoned = batcher.send('t', { value: '2' }, controller.signal);
+    const deadline: { expired?: PublishTimeoutError; onExpire?: () => void } = {};
+    const expiring = batcher.send('t', { value: '2' }, deadline as PublishDeadline);
     const kept = batcher.send('t', { value: '3' });
-    const reason = new Error('publish timed out');
-    controller.abort(reason);
-    await expect(abandoned).rejects.toBe(reason);
+    deadline.expired = new PublishTimeoutError('t', 100);
+    deadline.onExpire?.();
+    await expect(expiring).rejects.toBe(deadline.expired);
     release();
     await Promise.all([first, kept]);
     expect(requests.map((r) => r.values)).toEqual([['1'], ['3']]);
-    await expect(batcher.send('t', { value: '4' }, AbortSignal.abort(reason))).rejects.toBe(reason);
+    const passed = { expired: new PublishTimeoutError('t', 100), onExpire: undefined };
+    await expect(batcher.send('t', { value: '4' }, passed)).rejects.toBe(passed.expired);
     expect(requests).toHaveLength(2);
   });
 

@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import type { PublishDeadline } from './publish-deadline';
 import { type SendTopicBatch, TopicPublishQueue } from './topic-publish-queue';
 
 /**
@@ -13,8 +14,8 @@ export class PublishBatcher {
 
   constructor(private readonly sendBatch: SendTopicBatch) {}
 
-  /** Resolves once the broker confirmed the record; `signal` abandons it (see `TopicPublishQueue.send`). */
-  send(topic: string, message: Message, signal?: AbortSignal): Promise<void> {
+  /** Resolves once the broker confirmed the record; a passed `deadline` abandons it (see `TopicPublishQueue`). */
+  send(topic: string, message: Message, deadline?: PublishDeadline): Promise<void> {
     let queue = this.queues.get(topic);
     if (!queue) {
       const created = new TopicPublishQueue(topic, this.sendBatch, () => {
@@ -23,7 +24,7 @@ export class PublishBatcher {
       queue = created;
       this.queues.set(topic, queue);
     }
-    return queue.send(message, signal);
+    return queue.send(message, deadline);
   }
 
   /** Topics with publishes waiting or in flight. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PublishTimeoutError } from '../../errors/publish-timeout.error';
-import { withPublishDeadline } from './publish-deadline';
+import { type PublishDeadline, withPublishDeadline } from './publish-deadline';
 
 describe('withPublishDeadline', () => {
   it('passes through what the publish resolves or rejects with before the deadline', async () => {
@@ -13,16 +13,19 @@ describe('withPublishDeadline', () => {
     ).rejects.toBe(failure);
   });
 
-  it('rejects with PublishTimeoutError at the deadline and aborts the signal with the same error', async () => {
-    let signal: AbortSignal | undefined;
-    const pending = withPublishDeadline('orders', 50, (s) => {
-      signal = s;
+  it('rejects with PublishTimeoutError at the deadline and tells the publish, once', async () => {
+    let deadline: PublishDeadline | undefined;
+    let told = 0;
+    const pending = withPublishDeadline('orders', 50, (d) => {
+      deadline = d;
+      d.onExpire = () => told++;
       return new Promise<never>(() => undefined);
     });
+    expect(deadline?.expired).toBeUndefined();
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishTimeoutError);
     expect(error).toMatchObject({ topic: 'orders', timeoutMs: 50 });
-    expect(signal?.aborted).toBe(true);
-    expect(signal?.reason).toBe(error);
+    expect(deadline?.expired).toBe(error);
+    expect(told).toBe(1);
   });
 });

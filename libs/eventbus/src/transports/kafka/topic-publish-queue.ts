@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import type { PublishDeadline } from './publish-deadline';
 
 /** Records per produce request, at most. */
 const MAX_BATCH_MESSAGES = 1_000;
@@ -13,7 +14,7 @@ interface Queued {
   readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
-  /** Its publish was abandoned before the record was taken into a request: it is not sent. */
+  /** Its deadline passed: a record still waiting is not sent. */
   abandoned: boolean;
 }
 
@@ -22,8 +23,8 @@ interface Queued {
  * go together in the next one, in publish order, so per-key order is kept. Each publish resolves once the
  * broker confirmed the request that carried it and rejects with that request's error (the whole request
  * is then reported failed, although the broker may have stored part of it: publishing again is
- * at-least-once). A publish whose signal aborts rejects at once with the signal's reason; when its record
- * was still waiting, it is never sent.
+ * at-least-once). A publish whose deadline passes rejects at once with the deadline's error; when its
+ * record was still waiting, it is never sent.
  */
 export class TopicPublishQueue {
   private queue: Queued[] = [];
@@ -39,27 +40,16 @@ export class TopicPublishQueue {
     return !this.flushing && this.queue.length === 0;
   }
 
-  send(message: Message, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  send(message: Message, deadline?: PublishDeadline): Promise<void> {
+    if (deadline?.expired) return Promise.reject(deadline.expired);
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        queued.abandoned = true;
-        reject(signal!.reason);
-      };
-      const queued: Queued = {
-        message,
-        bytes: sizeOf(message),
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-        abandoned: false,
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const queued: Queued = { message, bytes: sizeOf(message), resolve, reject, abandoned: false };
+      if (deadline) {
+        deadline.onExpire = () => {
+          queued.abandoned = true;
+          reject(deadline.expired);
+        };
+      }
       this.queue.push(queued);
       if (!this.flushing) {
         this.flushing = true;
