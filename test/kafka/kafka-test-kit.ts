@@ -22,9 +22,11 @@ export const FAST_GROUP: Partial<KafkaTransportOptions> = {
 export class TransportFactory {
   private readonly created: KafkaTransport[] = [];
 
+  /** On the shared broker unless `options.brokers` names another; `publishTimeoutMs` defaults to 30 s. */
   create(
     options: Partial<KafkaTransportOptions> & { groupId: string },
     deadLetterSuffix: string | false = '.dlq',
+    publishTimeoutMs = 30_000,
   ): { transport: KafkaTransport; logger: RecordingLogger } {
     const logger = new RecordingLogger();
     const transport = new KafkaTransport(
@@ -37,7 +39,7 @@ export class TransportFactory {
       {
         deadLetterSuffix: deadLetterSuffix || undefined,
         maxBuffered: 1_000,
-        publishTimeoutMs: 30_000,
+        publishTimeoutMs,
         logger,
       },
     );
@@ -55,10 +57,10 @@ export function outbound(value: string, key?: string, headers: Record<string, st
 }
 
 /** A plain kafkajs admin client for checking what the adapter did on the broker. */
-export function testAdmin(): Admin {
+export function testAdmin(brokers: string[] = KAFKA_BROKERS): Admin {
   return new Kafka({
     clientId: 'kafka-transport-test-admin',
-    brokers: KAFKA_BROKERS,
+    brokers,
     logLevel: logLevel.NOTHING,
   }).admin();
 }

@@ -1,7 +1,9 @@
+import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { TransportClosedError } from '../../libs/eventbus/src/errors/transport-closed.error';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import type { InboundMessage } from '../../libs/eventbus/src/transports/transport.port';
-import { describeWithBrokers, uniqueName } from '../support/brokers';
+import { describeWithBrokers, KAFKA_BROKERS, uniqueName } from '../support/brokers';
 import { Inbox } from '../support/inbox';
 import { sleep } from '../support/recorder';
 import { committedOffsets, outbound, testAdmin, TransportFactory } from './kafka-test-kit';
@@ -163,6 +165,41 @@ describeWithBrokers('KafkaTransport on a real broker', () => {
     expect(Number.isNaN(Date.parse(dead.headers[DeadLetterHeaders.deadLetteredAt]))).toBe(false);
   });
 
+  it('dead-letter copies keep the original headers byte for byte, binary and repeated ones included', async () => {
+    const t = topic('kt-dlq-bytes');
+    const { transport } = transports.create({ groupId: group('kt-dlq-bytes'), numPartitions: 1 });
+    const inbox = new Inbox();
+    await transport.consume([domain(t)], inbox.deliver);
+    const binary = Buffer.from([0xff, 0x00, 0xfe]);
+    const repeated = [Buffer.from('first'), Buffer.from([0x80, 0x81])];
+    const kafka = new Kafka({ clientId: 'kt-dlq-bytes', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: t,
+      messages: [{ key: 'agg-1', value: 'poison', headers: { 'x-bin': binary, 'x-repeated': repeated } }],
+    });
+    await producer.disconnect();
+    const [poison] = await inbox.receive(1);
+    await poison.deadLetter({ reason: 'boom', attempts: 2 });
+
+    const reader = kafka.consumer({ groupId: group('kt-dlq-bytes-reader') });
+    const copies: KafkaMessage[] = [];
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic: `${t}.dlq`, fromBeginning: true });
+      await reader.run({ eachMessage: async ({ message }) => void copies.push(message) });
+      await vi.waitFor(() => expect(copies).toHaveLength(1), { timeout: 20_000, interval: 50 });
+    } finally {
+      await reader.disconnect();
+    }
+    const [copy] = copies;
+    expect(copy.value).toEqual(Buffer.from('poison'));
+    expect(copy.headers!['x-bin']).toEqual(binary);
+    expect(copy.headers!['x-repeated']).toEqual(repeated);
+    expect(String(copy.headers![DeadLetterHeaders.originalTopic])).toBe(t);
+  });
+
   it('acknowledges without writing when dead-lettering is off', async () => {
     const t = topic('kt-nodlq');
     const groupId = group('kt-nodlq');
@@ -247,6 +284,72 @@ describeWithBrokers('KafkaTransport on a real broker', () => {
     await transport.close();
     expect((await committedOffsets(admin, groupId, t)).get(0)).toBe(4);
     await expect(transport.publish(t, outbound('late'))).rejects.toThrow(/closed/);
+  });
+
+  it('after close, publish and connect reject at once with TransportClosedError and open no connection', async () => {
+    const t = topic('kt-closed');
+    const { transport: used } = transports.create({ groupId: group('kt-closed') });
+    await used.publish(t, outbound('before'));
+    const { transport: unused } = transports.create({ groupId: group('kt-closed-unused') });
+    for (const transport of [used, unused]) {
+      await transport.close();
+      const connect = vi.spyOn((transport as unknown as { producer: Producer }).producer, 'connect');
+      // Settled before the next turn of the event loop: nothing was attempted on the network.
+      const nextTurn = new Promise((resolve) => setImmediate(() => resolve('still pending')));
+      const settled = (promise: Promise<unknown>) =>
+        Promise.race([
+          promise.then(
+            () => 'resolved',
+            (error: unknown) => error,
+          ),
+          nextTurn,
+        ]);
+      const [published, connected] = await Promise.all([
+        settled(transport.publish(t, outbound('late'))),
+        settled(transport.connect()),
+      ]);
+      expect(published).toBeInstanceOf(TransportClosedError);
+      expect(published).toMatchObject({ transport: 'kafka', operation: 'publish' });
+      expect(connected).toBeInstanceOf(TransportClosedError);
+      expect(connect).not.toHaveBeenCalled();
+    }
+  });
+
+  it('a consumer restart that races close() never runs the consumer again', async () => {
+    const t = topic('kt-restart-close');
+    const { transport } = transports.create({ groupId: group('kt-restart-close'), numPartitions: 1 });
+    await transport.publish(t, outbound('m'));
+    const inbox = new Inbox((m) => void m.ack());
+    await transport.consume([domain(t)], inbox.deliver);
+    await inbox.waitFor(1);
+    // What kafkajs leaves after a crash it does not restart from: a stopped consumer, and a CRASH event.
+    const internals = transport as unknown as {
+      consumer: Consumer;
+      onCrash(error: Error, restartedByClient: boolean): void;
+    };
+    const consumer = internals.consumer;
+    await consumer.stop();
+    const run = vi.spyOn(consumer, 'run');
+    // The restart (due after 1 s) gets as far as connecting; close() is called while it connects.
+    const original = consumer.connect.bind(consumer);
+    let began!: () => void;
+    const restartBegan = new Promise<void>((resolve) => (began = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let connected: Promise<void> | undefined;
+    vi.spyOn(consumer, 'connect').mockImplementation(() => {
+      began();
+      connected = gate.then(original);
+      return connected;
+    });
+    internals.onCrash(new Error('simulated crash'), false);
+    await restartBegan;
+    const closed = transport.close();
+    release();
+    await closed;
+    await connected!.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(run).not.toHaveBeenCalled();
   });
 
   it('keeps the partition while a handler runs longer than the session timeout', async () => {

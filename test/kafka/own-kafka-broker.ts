@@ -14,7 +14,8 @@ const LOG4J = join(ROOT, 'scripts', 'brokers', 'kafka-log4j.properties');
 
 /**
  * A single-node Kafka (KRaft) broker that a test owns: free ports on 127.0.0.1 and a data directory that
- * survives `kill()` and `start()` again, so the test can crash and restart the broker mid-stream.
+ * survives `kill()` and `start()` again, so the test can crash and restart the broker mid-stream, or
+ * `freeze()` and `thaw()` it to play a broker that accepts connections but answers nothing.
  */
 export class OwnKafkaBroker {
   private process: ChildProcess | undefined;
@@ -24,7 +25,8 @@ export class OwnKafkaBroker {
     private readonly dir: string,
   ) {}
 
-  static async create(): Promise<OwnKafkaBroker> {
+  /** `serverProperties` override or extend the template, e.g. `{ 'auto.create.topics.enable': 'false' }`. */
+  static async create(serverProperties: Record<string, string> = {}): Promise<OwnKafkaBroker> {
     if (!existsSync(join(LIBS, '.complete')))
       throw new Error('Kafka jars missing: run `npm run brokers:up` first');
     const [port, controllerPort] = [await freePort(), await freePort()];
@@ -33,7 +35,7 @@ export class OwnKafkaBroker {
       .replaceAll('9092', String(port))
       .replaceAll('9093', String(controllerPort))
       .replace('@DATA_DIR@', join(dir, 'data'));
-    writeFileSync(join(dir, 'server.properties'), properties);
+    writeFileSync(join(dir, 'server.properties'), withProperties(properties, serverProperties));
     const format = spawnSync(
       'java',
       [
@@ -100,8 +102,30 @@ export class OwnKafkaBroker {
     await killNow(child);
   }
 
+  /** SIGSTOP: the process keeps its sockets open but answers nothing until `thaw()`. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `freeze()`. */
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async dispose(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The properties text with each given key set: an existing line is replaced, a new key appended. */
+function withProperties(text: string, properties: Record<string, string>): string {
+  let result = text;
+  for (const [key, value] of Object.entries(properties)) {
+    const line = new RegExp(`^${key.replaceAll('.', '\\.')}=.*$`, 'm');
+    result = line.test(result)
+      ? result.replace(line, `${key}=${value}`)
+      : `${result.trimEnd()}\n${key}=${value}\n`;
+  }
+  return result;
 }

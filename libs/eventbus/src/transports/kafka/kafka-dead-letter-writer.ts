@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { IHeaders, Message } from 'kafkajs';
 import { deadLetterHeaders } from '../dead-letter-headers';
 import type { DeadLetterInfo } from '../transport.port';
 import { KafkaDeadLetterError } from './kafka-dead-letter.error';
@@ -10,15 +10,17 @@ export interface DeadLetterSource {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
+  /** The record's headers as consumed: values byte for byte, every value of a repeated key. */
+  readonly headers: IHeaders | undefined;
 }
 
 /** Writes one record and resolves once the broker confirmed it (acks from all in-sync replicas). */
 export type ConfirmedSend = (topic: string, message: Message) => Promise<void>;
 
 /**
- * Writes dead letters to `<topic><suffix>`: the original key, value and headers plus the
- * `x-dead-letter-*` headers (original topic, partition, offset, error, attempts, time).
+ * Writes dead letters to `<topic><suffix>`: the original key, value and headers (byte for byte, repeated
+ * keys included) plus the `x-dead-letter-*` headers (original topic, partition, offset, error, attempts,
+ * time), which replace original headers of the same name.
  */
 export class KafkaDeadLetterWriter {
   constructor(
@@ -33,13 +35,17 @@ export class KafkaDeadLetterWriter {
   /** Resolves once the broker confirmed the dead letter; rejects with `KafkaDeadLetterError` otherwise. */
   async write(source: DeadLetterSource, info: DeadLetterInfo): Promise<void> {
     const deadLetterTopic = this.topicOf(source.topic);
-    const headers = deadLetterHeaders(source.headers, {
-      topic: source.topic,
-      partition: source.partition,
-      offset: source.offset,
-      reason: info.reason,
-      attempts: info.attempts,
-    });
+    const added = deadLetterHeaders(
+      {},
+      {
+        topic: source.topic,
+        partition: source.partition,
+        offset: source.offset,
+        reason: info.reason,
+        attempts: info.attempts,
+      },
+    );
+    const headers: IHeaders = { ...source.headers, ...added };
     try {
       await this.send(deadLetterTopic, { key: source.key, value: source.value, headers });
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
+import { MessageRevokedError } from '../../errors/message-revoked.error';
 import type { DeadLetterInfo, InboundMessage } from '../transport.port';
 import type { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { stringHeaders } from './kafka-headers';
@@ -11,8 +12,8 @@ const EMPTY = Buffer.alloc(0);
  * One consumed Kafka record. Settling it (`ack`, or `deadLetter` once the dead letter is confirmed) lets
  * the partition's commit watermark pass it; `release` leaves it unsettled, so it is consumed again after
  * a restart or by the partition's next owner. The first settlement counts; later ones are no-ops. A
- * record of a partition this consumer no longer owns settles without effect and is not dead-lettered:
- * its new owner receives it again.
+ * record of a partition this consumer no longer owns is its new owner's: `ack` has no effect, and
+ * `deadLetter` writes nothing, releases it and rejects with `MessageRevokedError`.
  */
 export class KafkaInboundMessage implements InboundMessage {
   readonly key: string | undefined;
@@ -47,6 +48,10 @@ export class KafkaInboundMessage implements InboundMessage {
 
   deadLetter(info: DeadLetterInfo): Promise<void> {
     if (this.done) return Promise.resolve();
+    if (!this.deadLettering && this.watermark.revoked) {
+      this.release();
+      return Promise.reject(new MessageRevokedError(this.topic, this.sequence));
+    }
     this.deadLettering ??= this.writeDeadLetter(info).finally(() => (this.deadLettering = undefined));
     return this.deadLettering;
   }
@@ -61,10 +66,6 @@ export class KafkaInboundMessage implements InboundMessage {
       this.logger.warn(
         `Dead-lettering is off: ${where} is acknowledged after ${info.attempts} attempt(s): ${info.reason}`,
       );
-    } else if (this.watermark.revoked) {
-      this.logger.warn(
-        `${where} is not dead-lettered: this consumer no longer owns its partition, so it is consumed again`,
-      );
     } else {
       await this.deadLetters.write(
         {
@@ -73,7 +74,7 @@ export class KafkaInboundMessage implements InboundMessage {
           offset: this.raw.offset,
           key: this.raw.key,
           value: this.raw.value,
-          headers: this.headers,
+          headers: this.raw.headers,
         },
         info,
       );

@@ -23,7 +23,10 @@ export interface KafkaTransportOptions {
   heartbeatInterval?: number;
   /** How often settled offsets are committed (ms); also committed on rebalance and close. Default `1000`. */
   commitIntervalMs?: number;
-  /** Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above. */
+  /**
+   * Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above. The producer retries at
+   * most `retry.retries` times and only as often as the backoff delays fit into `publishTimeoutMs`.
+   */
   client?: Partial<KafkaConfig>;
 }
 

@@ -19,7 +19,9 @@ import { TransportClosedError } from '../../errors/transport-closed.error';
 import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
 import { OwnedPartitions } from './owned-partitions';
+import { boundedProducerRetry } from './producer-retry';
 import { PublishBatcher } from './publish-batcher';
+import { withPublishDeadline } from './publish-deadline';
 import { TopicProvisioner } from './topic-provisioner';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
@@ -31,7 +33,10 @@ const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
  * The Kafka adapter (kafkajs).
  *
  * Publishing uses an idempotent producer with `acks: -1` and resolves once all in-sync replicas have the
- * record; concurrent publishes share produce requests.
+ * record; concurrent publishes to one topic share produce requests, topics do not wait for each other.
+ * Every publish (dead letters included) resolves or rejects within `publishTimeoutMs`, with
+ * `PublishTimeoutError` when the broker did not confirm it in time; the producer's own retries are bounded
+ * to fit that time too, so no request outlives a dead topic or broker for long.
  *
  * Consuming runs one group member with `autoCommit: false` and `eachBatch`: every record is handed to the
  * core at once and its offset resolved, so kafkajs keeps fetching and heartbeating while handlers run (a
@@ -66,6 +71,7 @@ export class KafkaTransport implements Transport {
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
   private restartAttempts = 0;
 
   constructor(
@@ -82,10 +88,15 @@ export class KafkaTransport implements Transport {
     this.producer = this.kafka.producer({
       idempotent: true,
       createPartitioner: Partitioners.DefaultPartitioner,
+      retry: boundedProducerRetry(context.publishTimeoutMs, options.client?.retry),
     });
     this.admin = this.kafka.admin();
-    this.batcher = new PublishBatcher(async (topicMessages) => {
-      await this.producer.sendBatch({ topicMessages, acks: -1 });
+    this.batcher = new PublishBatcher(async (topic, messages) => {
+      await this.producer.sendBatch({
+        topicMessages: [{ topic, messages }],
+        acks: -1,
+        timeout: context.publishTimeoutMs,
+      });
     });
     this.topics = new TopicProvisioner(this.admin, options.numPartitions, options.replicationFactor);
     this.deadLetters =
@@ -148,11 +159,15 @@ export class KafkaTransport implements Transport {
     return this.closing;
   }
 
-  private async send(topic: string, message: Message): Promise<void> {
-    if (this.closing) throw new TransportClosedError('kafka', 'publish');
-    await this.connect();
-    if (this.options.createTopics) await this.topics.ensure([topic]);
-    await this.batcher.send(topic, message);
+  /** Writes one record within `publishTimeoutMs`; rejects at once, opening nothing, once closing began. */
+  private send(topic: string, message: Message): Promise<void> {
+    if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'publish'));
+    return withPublishDeadline(topic, this.context.publishTimeoutMs, async (deadline) => {
+      await this.connect();
+      if (this.options.createTopics) await this.topics.ensure([topic]);
+      if (this.closing) throw new TransportClosedError('kafka', 'publish');
+      await this.batcher.send(topic, message, deadline);
+    });
   }
 
   private async startConsumer(topics: string[], deliver: DeliverFn): Promise<void> {
@@ -163,6 +178,7 @@ export class KafkaTransport implements Transport {
         deadLetters ? [...topics, ...topics.map((t) => deadLetters.topicOf(t))] : topics,
       );
     }
+    if (this.closing) throw new TransportClosedError('kafka', 'consume');
     this.deliver = deliver;
     this.subscribedTopics = topics;
     const consumer = this.kafka.consumer({
@@ -179,6 +195,8 @@ export class KafkaTransport implements Transport {
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
+    // close() waits for this start, then disconnects the consumer: it must not be run any more.
+    if (this.closing) throw new TransportClosedError('kafka', 'consume');
     await this.runConsumer();
     this.committer.start(this.options.commitIntervalMs);
   }
@@ -283,13 +301,23 @@ export class KafkaTransport implements Transport {
     if (this.closing || restartedByClient) return;
     const delay = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** this.restartAttempts++);
     this.context.logger.error(`Kafka consumer stopped (${error.message}); restarting it in ${delay} ms`);
-    this.restartTimer = setTimeout(() => void this.restartConsumer(), delay);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.restarting = this.restartConsumer().finally(() => (this.restarting = undefined));
+    }, delay);
   }
 
+  /**
+   * Connects and runs the consumer again. Closing may begin at any await: it is checked after each, so a
+   * consumer is never run again once `close()` was called (which waits for this before disconnecting).
+   * Never rejects.
+   */
   private async restartConsumer(): Promise<void> {
     if (this.closing) return;
     try {
       await this.consumer!.connect();
+      if (this.closing) return;
       await this.runConsumer();
     } catch (error) {
       this.onCrash(error instanceof Error ? error : new Error(String(error)), false);
@@ -307,9 +335,11 @@ export class KafkaTransport implements Transport {
   }
 
   private async shutdown(): Promise<void> {
-    await this.stopConsuming();
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.stopConsuming();
     await this.starting?.catch(() => undefined);
+    await this.restarting;
     this.committer.stop();
     await this.committer.commit();
     this.owned.revokeAll();

@@ -1,91 +1,34 @@
-import type { Message, TopicMessages } from 'kafkajs';
-
-/** Records per produce request, at most. */
-const MAX_BATCH_MESSAGES = 1_000;
-/** Approximate bytes (keys, values, headers) per produce request, at most; a larger single record goes alone. */
-const MAX_BATCH_BYTES = 512 * 1024;
-
-interface Queued {
-  readonly topic: string;
-  readonly message: Message;
-  readonly bytes: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
+import type { Message } from 'kafkajs';
+import type { PublishDeadline } from './publish-deadline';
+import { type SendTopicBatch, TopicPublishQueue } from './topic-publish-queue';
 
 /**
- * Coalesces concurrent publishes into one produce request. One request is in flight at a time (the
- * idempotent producer serialises its requests anyway); records published meanwhile wait and go together
- * in the next one, in publish order, so per-key order is kept. Each publish resolves once the broker
- * confirmed the request that carried it, and rejects with that request's error (the whole request is then
- * reported failed, although the broker may have stored part of it: publishing again is at-least-once).
+ * Coalesces concurrent publishes into produce requests, per topic: each topic has its own queue with one
+ * request in flight at a time (see `TopicPublishQueue`), and topics do not wait for each other, so a topic
+ * that cannot be written (missing, unauthorised, its leader gone) delays and fails only its own publishes.
+ * A topic's queue is dropped once it has nothing to send, so memory stays bounded however many topics are
+ * written.
  */
 export class PublishBatcher {
-  private queue: Queued[] = [];
-  private flushing = false;
+  private readonly queues = new Map<string, TopicPublishQueue>();
 
-  constructor(private readonly sendBatch: (topicMessages: TopicMessages[]) => Promise<void>) {}
+  constructor(private readonly sendBatch: SendTopicBatch) {}
 
-  send(topic: string, message: Message): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic, message, bytes: sizeOf(message), resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Publishes started in the same turn (a Promise.all) share the first request.
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.take();
-      try {
-        await this.sendBatch(groupByTopic(batch));
-        for (const queued of batch) queued.resolve();
-      } catch (error) {
-        for (const queued of batch) queued.reject(error);
-      }
+  /** Resolves once the broker confirmed the record; a passed `deadline` abandons it (see `TopicPublishQueue`). */
+  send(topic: string, message: Message, deadline?: PublishDeadline): Promise<void> {
+    let queue = this.queues.get(topic);
+    if (!queue) {
+      const created = new TopicPublishQueue(topic, this.sendBatch, () => {
+        if (created.idle && this.queues.get(topic) === created) this.queues.delete(topic);
+      });
+      queue = created;
+      this.queues.set(topic, queue);
     }
-    this.flushing = false;
+    return queue.send(message, deadline);
   }
 
-  private take(): Queued[] {
-    let count = 0;
-    let bytes = 0;
-    while (
-      count < this.queue.length &&
-      count < MAX_BATCH_MESSAGES &&
-      (count === 0 || bytes + this.queue[count].bytes <= MAX_BATCH_BYTES)
-    ) {
-      bytes += this.queue[count].bytes;
-      count++;
-    }
-    const batch = this.queue.slice(0, count);
-    this.queue = this.queue.slice(count);
-    return batch;
+  /** Topics with publishes waiting or in flight. */
+  get activeTopics(): number {
+    return this.queues.size;
   }
-}
-
-function groupByTopic(batch: Queued[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const { topic, message } of batch) {
-    const messages = byTopic.get(topic) ?? [];
-    messages.push(message);
-    byTopic.set(topic, messages);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function sizeOf(message: Message): number {
-  let bytes = byteLength(message.key) + byteLength(message.value);
-  for (const [key, value] of Object.entries(message.headers ?? {})) {
-    bytes += key.length + byteLength(value as Buffer | string | undefined);
-  }
-  return bytes;
-}
-
-function byteLength(value: Buffer | string | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
