@@ -21,6 +21,7 @@ export class KafkaInboundMessage implements InboundMessage {
   readonly headers: Readonly<Record<string, string>>;
   readonly sequence: number;
   readonly deliveryCount = 1;
+  readonly publishedAt: number;
   private done = false;
   private deadLettering: Promise<void> | undefined;
 
@@ -36,6 +37,7 @@ export class KafkaInboundMessage implements InboundMessage {
     this.value = raw.value ?? EMPTY;
     this.headers = stringHeaders(raw.headers);
     this.sequence = Number(raw.offset);
+    this.publishedAt = Number(raw.timestamp);
   }
 
   isRevoked(): boolean {

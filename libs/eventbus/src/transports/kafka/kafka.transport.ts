@@ -10,7 +10,14 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { AdapterContext } from '../adapter-context';
-import type { DeliverFn, OutboundMessage, SubscriptionSpec, Transport } from '../transport.port';
+import type {
+  DeliverFn,
+  LagSample,
+  OutboundMessage,
+  SubscriptionSpec,
+  Transport,
+  TransportHealth,
+} from '../transport.port';
 import { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { KafkaInboundMessage } from './kafka-inbound-message';
 import { kafkaLogCreator } from './kafka-log-creator';
@@ -73,6 +80,10 @@ export class KafkaTransport implements Transport {
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
   private restartAttempts = 0;
+  /** The consumer is a member of its group (from a group join until it crashes or stops). */
+  private joined = false;
+  /** The broker answered last time we heard: connected, or a group join; false after a consumer crash. */
+  private reachable = false;
 
   constructor(
     private readonly options: ResolvedKafkaOptions,
@@ -114,7 +125,7 @@ export class KafkaTransport implements Transport {
   connect(): Promise<void> {
     if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'connect'));
     this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
-      () => undefined,
+      () => void (this.reachable = true),
       (error: unknown) => {
         this.connecting = undefined;
         throw error;
@@ -152,6 +163,42 @@ export class KafkaTransport implements Transport {
     this.stopped = true;
     this.gate.wake();
     this.pauseAllWhenStopped();
+  }
+
+  health(): TransportHealth {
+    return {
+      connected: this.closing === undefined && this.reachable,
+      consuming: !this.stopped && (this.subscribedTopics.length === 0 || this.joined),
+    };
+  }
+
+  /**
+   * Log end offset minus the group's committed offset (the partition's start when none), per partition. A
+   * failed reading marks the broker unreachable for `health()` until it answers again.
+   */
+  async lag(): Promise<LagSample[]> {
+    if (this.subscribedTopics.length === 0 || this.closing) return [];
+    try {
+      const committed = await this.admin.fetchOffsets({
+        groupId: this.options.groupId,
+        topics: this.subscribedTopics,
+      });
+      const samples: LagSample[] = [];
+      for (const { topic, partitions } of committed) {
+        const ends = new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
+        for (const { partition, offset } of partitions) {
+          const end = ends.get(partition);
+          if (!end) continue;
+          const from = Number(offset) >= 0 ? Number(offset) : Number(end.low);
+          samples.push({ topic, partition: String(partition), lag: Math.max(0, Number(end.high) - from) });
+        }
+      }
+      this.reachable = true;
+      return samples;
+    } catch (error) {
+      this.reachable = false;
+      throw error;
+    }
   }
 
   close(): Promise<void> {
@@ -193,6 +240,7 @@ export class KafkaTransport implements Transport {
     );
     consumer.on(consumer.events.REBALANCING, () => void this.committer.commit());
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    consumer.on(consumer.events.STOP, () => (this.joined = false));
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning });
     // close() waits for this start, then disconnects the consumer: it must not be run any more.
@@ -291,6 +339,8 @@ export class KafkaTransport implements Transport {
       }
     }
     this.restartAttempts = 0;
+    this.joined = true;
+    this.reachable = true;
     this.pauseAllWhenStopped();
   }
 
@@ -298,6 +348,8 @@ export class KafkaTransport implements Transport {
   private onCrash(error: Error, restartedByClient: boolean): void {
     this.owned.revokeAll();
     this.memberId = undefined;
+    this.joined = false;
+    this.reachable = false;
     if (this.closing || restartedByClient) return;
     const delay = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** this.restartAttempts++);
     this.context.logger.error(`Kafka consumer stopped (${error.message}); restarting it in ${delay} ms`);
