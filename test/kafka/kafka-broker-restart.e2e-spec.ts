@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EventBusHealthIndicator } from '@app/eventbus';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { domainController } from '../support/controllers';
 import { aggregateIds, publishDomainRounds } from '../support/publishing';
@@ -19,7 +20,7 @@ describeWithBrokers('Kafka: the broker is killed and restarted mid-stream', () =
     await broker?.dispose();
   });
 
-  it('reconnects, resumes consuming and loses nothing; per-aggregate order of first successes kept', async () => {
+  it('reconnects, resumes consuming and loses nothing; per-aggregate order of first successes kept; health follows', async () => {
     const scope = uniqueName('krestart');
     const topic = `${scope}.orders`;
     const recorder = new Recorder();
@@ -53,10 +54,21 @@ describeWithBrokers('Kafka: the broker is killed and restarted mid-stream', () =
       60_000,
     );
 
+    const health = app.app.get(EventBusHealthIndicator);
+    expect((await health.isHealthy()).eventbus.status).toBe('up');
     await broker.kill();
     const handledWhileUp = recorder.successCount;
     expect(handledWhileUp).toBeLessThan(400);
-    await sleep(2_000);
+    let report = '';
+    await waitFor(
+      async () => {
+        const { eventbus } = await health.isHealthy();
+        report = JSON.stringify(eventbus);
+        return eventbus.status === 'down' && !eventbus.connected;
+      },
+      () => `still ${report}`,
+      60_000,
+    );
     await broker.start();
 
     // More events after the restart: published through the same (reconnected) producer.
@@ -69,5 +81,9 @@ describeWithBrokers('Kafka: the broker is killed and restarted mid-stream', () =
     );
     for (const id of aggregates) expect(recorder.firstSuccesses(id), id).toEqual(range(25));
     expect(recorder.successCount).toBeGreaterThan(handledWhileUp);
+    await waitFor(
+      async () => (await health.isHealthy()).eventbus.status === 'up',
+      () => 'health still down after the broker came back',
+    );
   });
 });
