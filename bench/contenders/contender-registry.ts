@@ -20,6 +20,11 @@ export const CONTENDERS = {
     load: () => import('./eventbus.contender'),
     loadPublisher: () => import('./eventbus.publisher'),
   },
+  'eventbus-unobserved': {
+    label: 'this library, observability off',
+    load: () => import('./eventbus-unobserved.contender'),
+    loadPublisher: () => import('./eventbus.publisher'),
+  },
   'nest-server-kafka': {
     label: 'Nest ServerKafka',
     load: () => import('./nest-server-kafka.contender'),

@@ -7,6 +7,7 @@ import {
   EventBus,
   EventBusModule,
   EventBusServer,
+  type ObservabilityOptions,
 } from '@app/eventbus';
 import type { BenchEvent } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
@@ -14,10 +15,17 @@ import { BENCH_EVENT_TYPE, eventBusOptions } from './eventbus-options';
 
 /**
  * This library: a hybrid Nest app with `EventBusServer` connected as its microservice strategy and one
- * `@DomainEvent(topic)` handler, with the default dispatcher limits. On the memory transport the data is
- * published here, through `EventBus.publishDomainEvent`, because the broker lives in this process.
+ * `@DomainEvent(topic)` handler, with the default dispatcher limits and observability as configured (by default
+ * metrics and tracing on: prom-client and @opentelemetry/api are installed, no OpenTelemetry SDK registered). On
+ * the memory transport the data is published here, through `EventBus.publishDomainEvent`, because the broker
+ * lives in this process.
  */
-export const createContender: ContenderFactory = (job, handle) => {
+export const createContender: ContenderFactory = (job, handle) => eventBusContender(job, handle, {});
+
+/** The same contender with `observability` set as given. */
+export function eventBusContender(
+  ...[job, handle, observability]: [...Parameters<ContenderFactory>, ObservabilityOptions]
+): ReturnType<ContenderFactory> {
   @Controller()
   class BenchController {
     @DomainEvent(job.topic)
@@ -30,7 +38,10 @@ export const createContender: ContenderFactory = (job, handle) => {
     }
   }
 
-  @Module({ imports: [EventBusModule.forRoot(eventBusOptions(job))], controllers: [BenchController] })
+  @Module({
+    imports: [EventBusModule.forRoot({ ...eventBusOptions(job), observability })],
+    controllers: [BenchController],
+  })
   class BenchModule {}
 
   let app: INestApplication | undefined;
@@ -57,4 +68,4 @@ export const createContender: ContenderFactory = (job, handle) => {
     },
     stop: async () => app?.close(),
   };
-};
+}

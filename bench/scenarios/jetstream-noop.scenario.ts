@@ -8,6 +8,6 @@ export const jetstreamNoopScenario: Scenario = {
   shape: { aggregates: 1_000, versions: 100 },
   quickShape: { aggregates: 100, versions: 50 },
   handlerDelayMs: 0,
-  contenders: ['eventbus', 'jetstream-consume'],
+  contenders: ['eventbus', 'eventbus-unobserved', 'jetstream-consume'],
   target: { kind: 'throughput', contender: 'eventbus', baseline: 'jetstream-consume', atLeast: 0.7 },
 };

@@ -8,6 +8,6 @@ export const kafkaNoopScenario: Scenario = {
   shape: { aggregates: 1_000, versions: 100 },
   quickShape: { aggregates: 100, versions: 50 },
   handlerDelayMs: 0,
-  contenders: ['eventbus', 'kafkajs-each-batch'],
+  contenders: ['eventbus', 'eventbus-unobserved', 'kafkajs-each-batch'],
   target: { kind: 'throughput', contender: 'eventbus', baseline: 'kafkajs-each-batch', atLeast: 0.7 },
 };
