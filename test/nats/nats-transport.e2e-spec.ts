@@ -370,6 +370,55 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await transport.close();
   });
 
+  it('fails a consume cleanly when a later subject cannot start: the loops of earlier subjects stop pulling', async () => {
+    const stream = newStream('NT_PARTIAL');
+    const first = `${stream}.first`;
+    const second = `${stream}.second`;
+    const transport = open({ stream, durable: 'svc' });
+    await transport.publish(first, { value: body('waiting'), headers: {} });
+    // A consumer under the name the second subject needs, filtering something else: it is refused.
+    await probe.jsm.streams.update(stream, {
+      subjects: [first, `${first}.dlq`, second, `${second}.dlq`, `${stream}.x`],
+    });
+    await probe.jsm.consumers.add(stream, {
+      durable_name: natsConsumerName('svc', second),
+      filter_subject: `${stream}.x`,
+      ack_policy: AckPolicy.Explicit,
+    });
+    const inbox = new Inbox();
+    const consuming = transport.consume(
+      [
+        { topic: first, semantics: 'domain-event' },
+        { topic: second, semantics: 'domain-event' },
+      ],
+      inbox.deliver,
+    );
+    await expect(consuming).rejects.toBeInstanceOf(NatsProvisioningError);
+
+    await sleep(1_500);
+    const firstName = natsConsumerName('svc', first);
+    const idle = await probe.consumer(stream, firstName);
+    expect(idle.num_waiting).toBe(0);
+    expect(idle.delivered.stream_seq).toBe(0);
+    expect(inbox.messages).toHaveLength(0);
+
+    // Once the conflict is gone, the same consume works and the message was there all along.
+    await probe.jsm.consumers.delete(stream, natsConsumerName('svc', second));
+    await transport.consume(
+      [
+        { topic: first, semantics: 'domain-event' },
+        { topic: second, semantics: 'domain-event' },
+      ],
+      inbox.deliver,
+    );
+    const [message] = await inbox.receive(1);
+    expect(message.value.toString()).toBe('waiting');
+    await message.ack();
+    await transport.close();
+    expect(inbox.messages).toHaveLength(1);
+    expect((await probe.consumer(stream, firstName)).num_ack_pending).toBe(0);
+  });
+
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {
     const stream = newStream('NT_NOPROV');
     const subject = `${stream}.x`;

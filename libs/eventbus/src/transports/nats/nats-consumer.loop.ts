@@ -96,8 +96,12 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.tracker = new NatsDeliveryTracker(Math.max(1024, 2 * o.spec.maxAckPending));
   }
 
-  /** Creates or checks the consumer (errors reach the caller), then starts pulling unless paused. */
-  async start(): Promise<void> {
+  get topic(): string {
+    return this.o.topic;
+  }
+
+  /** Creates or checks the consumer (errors reach the caller); pulls nothing yet. */
+  async provision(): Promise<void> {
     const info = await this.o.consumers.ensure(this.o.spec);
     if (this.state === 'stopped') return;
     this.info = info;
@@ -111,7 +115,11 @@ export class NatsConsumerLoop implements NatsSettlement {
         'NatsTransport',
       );
     }
-    await this.reconcile();
+  }
+
+  /** Starts pulling unless paused (after `provision()`). */
+  start(): Promise<void> {
+    return this.reconcile();
   }
 
   pause(): void {

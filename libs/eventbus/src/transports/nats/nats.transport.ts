@@ -74,37 +74,36 @@ export class NatsTransport implements Transport {
     await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic));
   }
 
+  /**
+   * Starts one pull loop per subscription not consumed yet. Every consumer is checked (created when allowed)
+   * before any loop pulls: when one cannot be, the call rejects with that error and nothing pulls.
+   */
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
     await this.connect();
     if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
-    const { durable } = this.options;
-    const suffix = this.context.deadLetterSuffix;
-    for (const { topic } of subscriptions) {
-      if (this.loops.has(topic)) continue;
-      await this.streams.ensureSubjects(this.subjectsOf(topic));
-      const name = natsConsumerName(durable, topic);
-      const loop = new NatsConsumerLoop({
-        js: this.js,
-        consumers: this.consumers,
-        spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
-        topic,
-        deliver,
-        deadLetters:
-          suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
-        paused: this.paused,
-        ackWaitMs: this.options.ackWaitMs,
-        connectionClosed: () => this.nc?.isClosed() ?? true,
-        logger: this.context.logger,
-      });
-      this.loops.set(topic, loop);
-      try {
-        await loop.start();
-      } catch (err) {
-        this.loops.delete(topic);
-        await loop.stop();
-        throw err;
+    const added: NatsConsumerLoop[] = [];
+    try {
+      for (const { topic } of subscriptions) {
+        if (this.loops.has(topic) || added.some((loop) => loop.topic === topic)) continue;
+        await this.streams.ensureSubjects(this.subjectsOf(topic));
+        const loop = this.newLoop(topic, deliver);
+        added.push(loop);
+        await loop.provision();
       }
+    } catch (err) {
+      await Promise.all(added.map((loop) => loop.stop()));
+      throw err;
     }
+    if (this.stopping) {
+      await Promise.all(added.map((loop) => loop.stop()));
+      throw new TransportClosedError('nats', 'consume after stopConsuming()');
+    }
+    for (const loop of added) {
+      this.loops.set(loop.topic, loop);
+      if (this.paused) loop.pause();
+      else loop.resume();
+    }
+    await Promise.all(added.map((loop) => loop.start()));
     this.keepAlive.start();
   }
 
@@ -126,6 +125,24 @@ export class NatsTransport implements Transport {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  private newLoop(topic: string, deliver: DeliverFn): NatsConsumerLoop {
+    const name = natsConsumerName(this.options.durable, topic);
+    const suffix = this.context.deadLetterSuffix;
+    return new NatsConsumerLoop({
+      js: this.js,
+      consumers: this.consumers,
+      spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
+      topic,
+      deliver,
+      deadLetters:
+        suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
+      paused: this.paused,
+      ackWaitMs: this.options.ackWaitMs,
+      connectionClosed: () => this.nc?.isClosed() ?? true,
+      logger: this.context.logger,
+    });
   }
 
   private async open(): Promise<void> {
