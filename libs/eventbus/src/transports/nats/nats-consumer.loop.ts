@@ -25,7 +25,7 @@ const MAX_PULL_BATCH = 512;
 const PULL_EXPIRES_MS = 2_000;
 /** Allowance for the pull request reaching the server later than it was sent. */
 const PULL_EXPIRY_MARGIN_MS = 500;
-/** Added to `ack_wait` for how long the recovery barrier waits for messages abandoned by a crashed instance. */
+/** Added to `ack_wait` for how long the recovery barrier waits for unacknowledged messages this instance lacks. */
 const RECOVERY_MARGIN_MS = 1_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
@@ -59,8 +59,9 @@ export interface NatsConsumerLoopOptions {
 /**
  * One durable pull consumer fed into the core with `consumer.consume()`.
  *
- * - At start, a `NatsRecoveryBarrier` holds newer messages back until those a crashed instance left
- *   unacknowledged came back, so they run first.
+ * - Every time the pull loop (re)opens (start, reconnect, missed heartbeats, a loop that stopped on its own), a
+ *   `NatsRecoveryBarrier` holds newer messages back until the unacknowledged ones this instance does not hold
+ *   (abandoned by a crashed instance, or lost on a dropped connection) came back, so they run first.
  * - Every received message is tracked until settled; a redelivery of a held sequence refreshes the held message
  *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
  * - `pause()` stops pulling: the pull subscription is drained (messages already on the wire are received) and
@@ -87,13 +88,18 @@ export class NatsConsumerLoop implements NatsSettlement {
   private readonly tracker: NatsDeliveryTracker;
   private readonly parked: NatsInboundMessage[] = [];
   private readonly releases = new NatsReleaseQueue();
-  private barrier: NatsRecoveryBarrier | undefined;
+  private readonly barrier: NatsRecoveryBarrier;
   /** The consumer as last checked; checked again (re-provisioned when allowed) after any trouble. */
   private info: ConsumerInfo | undefined;
+  /** The consumer info the recovery barrier was last armed with: a newer one arms it again. */
+  private armedWith: ConsumerInfo | undefined;
 
   constructor(private readonly o: NatsConsumerLoopOptions) {
     this.state = o.paused ? 'paused' : 'running';
     this.tracker = new NatsDeliveryTracker(Math.max(1024, 2 * o.spec.maxAckPending));
+    this.barrier = new NatsRecoveryBarrier(o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
+      this.recovered(held, missing),
+    );
   }
 
   get topic(): string {
@@ -105,16 +111,6 @@ export class NatsConsumerLoop implements NatsSettlement {
     const info = await this.o.consumers.ensure(this.o.spec);
     if (this.state === 'stopped') return;
     this.info = info;
-    this.barrier = new NatsRecoveryBarrier(info, this.o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
-      this.recovered(held, missing),
-    );
-    if (this.barrier.pending > 0) {
-      this.o.logger.log?.(
-        `JetStream consumer ${this.o.spec.name}: ${this.barrier.pending} message(s) unacknowledged at start; ` +
-          `newer ones wait until they come back (at most ack_wait)`,
-        'NatsTransport',
-      );
-    }
   }
 
   /** Starts pulling unless paused (after `provision()`). */
@@ -141,7 +137,13 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.o.logger.log?.(`JetStream consumer ${this.o.spec.name}: reopening (${reason})`, 'NatsTransport');
     this.restartRequested = true;
     this.info = undefined;
+    this.barrier.raise();
     void this.reconcile();
+  }
+
+  /** The connection dropped: what arrives from now on waits for the reopen's recovery barrier. */
+  connectionLost(): void {
+    if (this.state !== 'stopped') this.barrier.raise();
   }
 
   async stop(): Promise<void> {
@@ -149,7 +151,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     clearTimeout(this.retry);
     this.retry = undefined;
     await this.reconcile();
-    const waiting = [...(this.barrier?.cancel() ?? []), ...this.parked.splice(0)];
+    const waiting = [...this.barrier.cancel(), ...this.parked.splice(0)];
     for (const message of waiting) message.release();
   }
 
@@ -203,6 +205,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     try {
       this.info ??= await this.o.consumers.ensure(this.o.spec);
       if (this.state !== 'running') return;
+      if (this.armedWith !== this.info) this.arm(this.info);
       const messages = await this.o.js.consumers.getConsumerFromInfo(this.info).consume({
         max_messages: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
         expires: PULL_EXPIRES_MS,
@@ -244,6 +247,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     if (this.messages !== messages) return;
     this.messages = undefined;
     this.info = undefined;
+    this.barrier.raise();
     if (this.o.connectionClosed()) return;
     this.warn(`pull loop stopped (${err instanceof Error ? err.message : 'closed'}); reopening`);
     void this.reconcile();
@@ -267,14 +271,15 @@ export class NatsConsumerLoop implements NatsSettlement {
       const held = this.tracker.heldMessage(msg.seq);
       if (held) return held.refresh(msg);
       const outcome = this.tracker.settledOutcome(msg.seq);
-      if (outcome === 'ack') return msg.ack();
-      if (outcome === 'term') return msg.term();
+      if (outcome) {
+        if (outcome === 'ack') msg.ack();
+        else msg.term();
+        return this.barrier.returned(msg.seq);
+      }
       const message = new NatsInboundMessage(msg, this.o.topic, this);
       if (this.state === 'stopped') return message.release();
       this.tracker.hold(message);
-      if (this.barrier?.holds(message)) return;
-      this.admit(message);
-      this.barrier?.handed(message);
+      if (!this.barrier.holds(message)) this.admit(message);
     } catch (err) {
       this.warn(`could not take ${msg.subject} #${msg.seq} (${(err as Error).message})`);
     }
@@ -286,11 +291,25 @@ export class NatsConsumerLoop implements NatsSettlement {
     else this.hand(message);
   }
 
+  /** Arms the recovery barrier with the consumer info read for this (re)open. */
+  private arm(info: ConsumerInfo): void {
+    this.armedWith = info;
+    const unsettled = this.tracker.unsettled().map((message) => message.sequence);
+    const missing = this.barrier.arm(info, unsettled);
+    if (missing > 0) {
+      this.o.logger.log?.(
+        `JetStream consumer ${this.o.spec.name}: ${missing} unacknowledged message(s) not held here; ` +
+          `newer ones wait until they come back (at most ack_wait)`,
+        'NatsTransport',
+      );
+    }
+  }
+
   private recovered(held: NatsInboundMessage[], missing: number): void {
     if (missing > 0) {
       this.warn(
-        `${missing} message(s) unacknowledged at start did not come back within ack_wait (held by a live ` +
-          `instance?); continuing`,
+        `${missing} unacknowledged message(s) did not come back within ack_wait (held by a live instance?); ` +
+          `continuing`,
       );
     }
     for (const message of held) {

@@ -28,7 +28,8 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
  *   recovery and reconnects, and `NatsInboundMessage` for settlement.
  * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
- * - nats.js reconnects forever; pull loops are reopened after a reconnect.
+ * - nats.js reconnects forever; pull loops are reopened after a reconnect, and what arrives from the drop on
+ *   waits behind the recovery barrier so per-aggregate order holds (`NatsRecoveryBarrier`).
  * - `stopConsuming()` drains the pull loops (no delivery after it resolves); settlements still go out.
  * - `close()` stops intake, releases every unsettled message (sent in sequence order once the server forgot
  *   our pull requests, at most about 2.5 s later), then drains and closes the connection. Idempotent.
@@ -172,6 +173,7 @@ export class NatsTransport implements Transport {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') {
           logger.warn(`NATS connection to ${status.server} lost; reconnecting`, 'NatsTransport');
+          for (const loop of this.loops.values()) loop.connectionLost();
         } else if (status.type === 'reconnect') {
           logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
           for (const loop of this.loops.values()) loop.restart('reconnected');
