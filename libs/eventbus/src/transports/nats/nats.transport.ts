@@ -9,6 +9,7 @@ import { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { toNatsHeaders } from './nats-headers';
 import { NatsKeepAlive } from './nats-keep-alive';
 import { NatsPublisher } from './nats-publisher';
+import { PublishDeadline } from './nats-publish-deadline';
 import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { TransportClosedError } from '../../errors/transport-closed.error';
@@ -23,7 +24,9 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  * - The stream captures every subject published or consumed here and its dead-letter subject
  *   (`NatsStreamProvisioner`).
  * - `publish` waits for the PubAck; `msgID` = the message id (server-side de-duplication within the stream's
- *   duplicate window); the ordering key travels in the `x-eventbus-key` header (`NatsHeaders`).
+ *   duplicate window); the ordering key travels in the `x-eventbus-key` header (`NatsHeaders`). It takes at most
+ *   `publishTimeoutMs` in all (connecting and provisioning included), then rejects with `PublishTimeoutError`.
+ *   After `close()` it rejects at once with `TransportClosedError` and never reconnects.
  * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
  *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
  *   recovery and reconnects, and `NatsInboundMessage` for settlement.
@@ -67,12 +70,14 @@ export class NatsTransport implements Transport {
   }
 
   async publish(topic: string, message: OutboundMessage): Promise<void> {
-    await this.connect();
+    if (this.closing) throw new TransportClosedError('nats', 'publish');
+    const deadline = new PublishDeadline(topic, this.context.publishTimeoutMs);
+    await deadline.bound(this.connect());
     const options = {
       headers: toNatsHeaders(message.headers, message.key),
       ...(message.id === undefined ? {} : { msgID: message.id }),
     };
-    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic));
+    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic), deadline);
   }
 
   /**
@@ -156,7 +161,7 @@ export class NatsTransport implements Transport {
       const jsm = await jetstreamManager(nc);
       this.js = jsm.jetstream();
       this.streams = new NatsStreamProvisioner(jsm, this.options);
-      this.publisher = new NatsPublisher(this.js, this.streams);
+      this.publisher = new NatsPublisher(this.js, this.streams, this.context.publishTimeoutMs);
       this.consumers = new NatsConsumerProvisioner(jsm, this.options);
       await this.streams.verifyStream();
     } catch (err) {
