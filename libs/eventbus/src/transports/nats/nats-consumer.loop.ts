@@ -1,26 +1,19 @@
-import type {
-  ConsumerInfo,
-  ConsumerMessages,
-  ConsumerNotification,
-  JetStreamClient,
-  JsMsg,
-} from '@nats-io/jetstream';
-import type { Subscription } from '@nats-io/transport-node';
+import type { ConsumerInfo, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import type { DeadLetterInfo, DeliverFn } from '../transport.port';
 import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.provisioner';
 import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { NatsDeliveryTracker } from './nats-delivery.tracker';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
+import { NatsPullRounds } from './nats-pull-rounds';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
-import { settleWithin } from './settle-within';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
 const MAX_PULL_BATCH = 512;
 /**
  * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
- * loop). Short, because releases at shutdown wait until the last pull request expired (see NatsReleaseQueue).
+ * loop). Short, because pausing and stopping wait until the current pull request ended (see NatsPullRounds).
  */
 const PULL_EXPIRES_MS = 2_000;
 /** Allowance for the pull request reaching the server later than it was sent. */
@@ -30,15 +23,6 @@ const RECOVERY_MARGIN_MS = 1_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
 const REOPEN_MAX_DELAY_MS = 5_000;
-/** How long closing a pull loop waits for the messages already on the wire. */
-const DRAIN_TIMEOUT_MS = 5_000;
-/** Notifications after which the pull loop is closed and opened again. */
-const RESTART_ON = new Set<ConsumerNotification['type']>([
-  'heartbeats_missed',
-  'consumer_deleted',
-  'consumer_not_found',
-  'stream_not_found',
-]);
 
 type LoopState = 'running' | 'paused' | 'stopped';
 
@@ -57,20 +41,21 @@ export interface NatsConsumerLoopOptions {
 }
 
 /**
- * One durable pull consumer fed into the core with `consumer.consume()`.
+ * One durable pull consumer fed into the core by `NatsPullRounds` (one pull request at a time).
  *
  * - Every time the pull loop (re)opens (start, reconnect, missed heartbeats, a loop that stopped on its own), a
  *   `NatsRecoveryBarrier` holds newer messages back until the unacknowledged ones this instance does not hold
  *   (abandoned by a crashed instance, or lost on a dropped connection) came back, so they run first.
  * - Every received message is tracked until settled; a redelivery of a held sequence refreshes the held message
  *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
- * - `pause()` stops pulling: the pull subscription is drained (messages already on the wire are received) and
- *   closed, so the server sends nothing more. Messages received while paused are parked here, kept alive, and
+ * - `pause()` stops pulling: no pull request is sent any more and the current one is waited for (messages
+ *   already on the wire are received), so the server sends nothing more. Messages received while paused are
+ *   parked here, kept alive, and
  *   handed to the core in arrival order on `resume()`, which pulls again. Unsettled messages per consumer never
  *   exceed `max_ack_pending`.
- * - The pull loop is closed and opened again (consumer re-provisioned when allowed) when nats.js reports missed
- *   heartbeats or a missing consumer/stream, when it stops on its own, and after a reconnect.
- * - `stop()` drains and closes the pull loop for good: no delivery after it resolves; stragglers and parked
+ * - The pull loop is opened again (consumer re-provisioned when allowed) when a pull request fails (missed
+ *   heartbeats, consumer or stream gone), and closed and opened again after a reconnect.
+ * - `stop()` closes the pull loop for good: no delivery after it resolves; stragglers and parked
  *   messages are released. Held messages can still be settled; releases from then on are queued and sent in
  *   sequence order once the server forgot our pull requests (`releaseUnsettled()`).
  * - A release while still pulling is a plain `nak()`: the server redelivers it at once (to this instance or
@@ -80,7 +65,7 @@ export interface NatsConsumerLoopOptions {
  */
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;
-  private messages: ConsumerMessages | undefined;
+  private rounds: NatsPullRounds | undefined;
   private restartRequested = false;
   private work: Promise<void> = Promise.resolve();
   private retry: NodeJS.Timeout | undefined;
@@ -199,71 +184,53 @@ export class NatsConsumerLoop implements NatsSettlement {
   }
 
   private async converge(): Promise<void> {
-    if (this.messages && (this.restartRequested || this.state !== 'running')) await this.closeMessages();
+    if (this.rounds && (this.restartRequested || this.state !== 'running')) await this.closeRounds();
     this.restartRequested = false;
-    if (this.state !== 'running' || this.messages || this.retry) return;
+    if (this.state !== 'running' || this.rounds || this.retry) return;
     try {
       this.info ??= await this.o.consumers.ensure(this.o.spec);
       if (this.state !== 'running') return;
       if (this.armedWith !== this.info) this.arm(this.info);
-      const messages = await this.o.js.consumers.getConsumerFromInfo(this.info).consume({
-        max_messages: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
-        expires: PULL_EXPIRES_MS,
-        callback: (msg) => this.receive(msg),
+      const rounds = new NatsPullRounds(this.o.js.consumers.getConsumerFromInfo(this.info), {
+        batch: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
+        expiresMs: PULL_EXPIRES_MS,
+        receive: (msg) => this.receive(msg),
+        pulled: (expiresAt) => this.releases.pullRequestExpiresAt(expiresAt + PULL_EXPIRY_MARGIN_MS),
       });
-      this.messages = messages;
-      this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
-      this.watch(messages);
+      this.rounds = rounds;
+      void rounds.ended.then((err) => this.closedOnItsOwn(rounds, err));
       this.failures = 0;
     } catch (err) {
       this.info = undefined;
       if (this.o.connectionClosed()) return;
-      const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
-      this.warn(`cannot pull (${(err as Error).message}); retrying in ${delay} ms`);
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        void this.reconcile();
-      }, delay);
+      this.reopenLater(`cannot pull (${(err as Error).message})`);
     }
   }
 
-  private watch(messages: ConsumerMessages): void {
-    void (async () => {
-      for await (const status of messages.status()) {
-        if (status.type === 'next') {
-          this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
-        } else if (RESTART_ON.has(status.type) && this.messages === messages) {
-          this.restart(status.type);
-        }
-      }
-    })().catch(() => undefined);
-    void messages.closed().then(
-      (err) => this.closedOnItsOwn(messages, err),
-      (err: unknown) => this.closedOnItsOwn(messages, err),
-    );
+  /** Opens the pull loop again after a backoff that grows with consecutive failures. */
+  private reopenLater(reason: string): void {
+    const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
+    this.warn(`${reason}; reopening in ${delay} ms`);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.reconcile();
+    }, delay);
   }
 
-  private closedOnItsOwn(messages: ConsumerMessages, err: unknown): void {
-    if (this.messages !== messages) return;
-    this.messages = undefined;
+  private closedOnItsOwn(rounds: NatsPullRounds, err: Error | undefined): void {
+    if (this.rounds !== rounds) return;
+    this.rounds = undefined;
     this.info = undefined;
     this.barrier.raise();
-    if (this.o.connectionClosed()) return;
-    this.warn(`pull loop stopped (${err instanceof Error ? err.message : 'closed'}); reopening`);
-    void this.reconcile();
+    if (this.o.connectionClosed() || this.state === 'stopped') return;
+    this.reopenLater(`pull loop stopped (${err?.message ?? 'closed'})`);
   }
 
-  /**
-   * Drains the pull subscription first (nats.js's `close()` alone unsubscribes at once, and a message the server
-   * sent meanwhile would only come back after `ack_wait`), then closes the loop.
-   */
-  private async closeMessages(): Promise<void> {
-    const messages = this.messages!;
-    this.messages = undefined;
-    const sub = (messages as ConsumerMessages & { sub?: Subscription }).sub;
-    if (sub && !sub.isClosed() && !this.o.connectionClosed())
-      await settleWithin(sub.drain(), DRAIN_TIMEOUT_MS);
-    await settleWithin(messages.close(), DRAIN_TIMEOUT_MS);
+  /** Closes the pull loop once the current pull request ended (see NatsPullRounds). */
+  private async closeRounds(): Promise<void> {
+    const rounds = this.rounds!;
+    this.rounds = undefined;
+    await rounds.close();
   }
 
   private receive(msg: JsMsg): void {
