@@ -50,9 +50,8 @@ export interface NatsConsumerLoopOptions {
  *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
  * - `pause()` stops pulling: no pull request is sent any more and the current one is waited for (messages
  *   already on the wire are received), so the server sends nothing more. Messages received while paused are
- *   parked here, kept alive, and
- *   handed to the core in arrival order on `resume()`, which pulls again. Unsettled messages per consumer never
- *   exceed `max_ack_pending`.
+ *   parked here, kept alive, and handed to the core in arrival order on `resume()`, which pulls again.
+ *   Unsettled messages per consumer never exceed `max_ack_pending`.
  * - The pull loop is opened again (consumer re-provisioned when allowed) when a pull request fails (missed
  *   heartbeats, consumer or stream gone), and closed and opened again after a reconnect.
  * - `stop()` closes the pull loop for good: no delivery after it resolves; stragglers and parked

@@ -43,7 +43,12 @@ export class NatsPullRounds {
   async close(): Promise<void> {
     this.closing = true;
     await settleWithin(this.ended, this.o.expiresMs + CLOSE_MARGIN_MS);
-    await this.current?.close();
+    const current = this.current;
+    if (current)
+      await settleWithin(
+        Promise.resolve().then(() => current.close()),
+        CLOSE_MARGIN_MS,
+      );
   }
 
   private async run(): Promise<void> {
