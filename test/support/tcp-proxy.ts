@@ -3,12 +3,14 @@ import { freePort } from './processes';
 
 /**
  * A TCP proxy on a free port of 127.0.0.1 in front of a broker, so a test can break the connection the way a
- * network does: `stall()` drops what the broker sends from then on (the broker believes it delivered), `cut()`
- * destroys every proxied connection. New connections are accepted and work normally again.
+ * network does: `stall()` drops what the broker sends from then on (the broker believes it delivered), `hold()`
+ * delays it until `release()` (a slow link), `cut()` destroys every proxied connection. New connections are
+ * accepted and work normally again.
  */
 export class TcpProxy {
   private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
   private stalled = false;
+  private held: { client: Socket; data: Buffer }[] | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -34,6 +36,18 @@ export class TcpProxy {
   /** Drops everything the broker sends on the current connections until they are cut. */
   stall(): void {
     this.stalled = true;
+  }
+
+  /** Keeps everything the broker sends until `release()`. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Passes on what `hold()` kept, in order, and everything after it. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { client, data } of held) if (!client.destroyed) client.write(data);
   }
 
   /** Destroys every proxied connection; later connections are passed through normally. */
@@ -62,7 +76,9 @@ export class TcpProxy {
     };
     client.on('data', (data) => upstream.write(data));
     upstream.on('data', (data) => {
-      if (!this.stalled) client.write(data);
+      if (this.stalled) return;
+      if (this.held) this.held.push({ client, data });
+      else client.write(data);
     });
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
