@@ -8,6 +8,7 @@ import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from
 import { NatsPullRounds } from './nats-pull-rounds';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
+import { settleWithin } from './settle-within';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
 const MAX_PULL_BATCH = 512;
@@ -20,6 +21,8 @@ const PULL_EXPIRES_MS = 2_000;
 const PULL_EXPIRY_MARGIN_MS = 500;
 /** Added to `ack_wait` for how long the recovery barrier waits for unacknowledged messages this instance lacks. */
 const RECOVERY_MARGIN_MS = 1_000;
+/** How long a reopen waits for the server to confirm it received the acks sent so far. */
+const FLUSH_TIMEOUT_MS = 2_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
 const REOPEN_MAX_DELAY_MS = 5_000;
@@ -37,6 +40,8 @@ export interface NatsConsumerLoopOptions {
   readonly paused: boolean;
   readonly ackWaitMs: number;
   readonly connectionClosed: () => boolean;
+  /** Resolves once the server received everything sent on the connection so far. */
+  readonly flush: () => Promise<void>;
   readonly logger: LoggerService;
 }
 
@@ -187,7 +192,11 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.restartRequested = false;
     if (this.state !== 'running' || this.rounds || this.retry) return;
     try {
-      this.info ??= await this.o.consumers.ensure(this.o.spec);
+      if (!this.info) {
+        // Acks sent before the consumer is read must not count as missing for the recovery barrier.
+        await settleWithin(this.o.flush(), FLUSH_TIMEOUT_MS);
+        this.info = await this.o.consumers.ensure(this.o.spec);
+      }
       if (this.state !== 'running') return;
       if (this.armedWith !== this.info) this.arm(this.info);
       const rounds = new NatsPullRounds(this.o.js.consumers.getConsumerFromInfo(this.info), {

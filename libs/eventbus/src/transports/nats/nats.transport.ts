@@ -148,6 +148,7 @@ export class NatsTransport implements Transport {
       paused: this.paused,
       ackWaitMs: this.options.ackWaitMs,
       connectionClosed: () => this.nc?.isClosed() ?? true,
+      flush: () => this.nc?.flush() ?? Promise.resolve(),
       logger: this.context.logger,
     });
   }
