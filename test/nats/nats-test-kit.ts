@@ -16,14 +16,15 @@ export function uniqueStream(prefix: string): string {
 export interface TransportSetup extends NatsTransportOptions {
   maxBuffered?: number;
   deadLetterSuffix?: string;
+  publishTimeoutMs?: number;
 }
 
 export function natsTransport(setup: TransportSetup, logger = new RecordingLogger()): NatsTransport {
-  const { maxBuffered = 100, deadLetterSuffix = '.dlq', ...options } = setup;
+  const { maxBuffered = 100, deadLetterSuffix = '.dlq', publishTimeoutMs = 30_000, ...options } = setup;
   return new NatsTransport(resolveNatsOptions({ servers: NATS_SERVERS, ...options }), {
     deadLetterSuffix,
     maxBuffered,
-    publishTimeoutMs: 30_000,
+    publishTimeoutMs,
     logger,
   });
 }

@@ -335,6 +335,41 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(info.num_redelivered).toBe(0);
   });
 
+  it('loses nothing on the wire when pausing while the server is sending: no redelivery, order kept', async () => {
+    const stream = newStream('NT_PAUSE_BUSY');
+    const subject = `${stream}.orders`;
+    const transport = open({ stream, durable: 'svc', maxBuffered: 1_000 });
+    const total = 2_000;
+    for (let from = 1; from <= total; from += 200) {
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          transport.publish(subject, { key: 'k', value: body(`m${from + i}`), headers: {} }),
+        ),
+      );
+    }
+    const inbox = new Inbox();
+    const pauses: Promise<void>[] = [];
+    await transport.consume([{ topic: subject, semantics: 'domain-event' }], (message) => {
+      inbox.deliver(message);
+      void message.ack();
+      if (inbox.messages.length % 150 === 1) {
+        // The core's buffer is full for a moment, while the server is still sending.
+        transport.pause();
+        pauses.push(sleep(100).then(() => transport.resume()));
+      }
+    });
+    // ack_wait is 30 s: a message lost on the wire would come back only after it.
+    const all = await inbox.receive(total, 15_000);
+    await Promise.all(pauses);
+    await transport.close();
+    expect(pauses.length).toBeGreaterThan(10);
+    expect(all.map((m) => m.value.toString())).toEqual(Array.from({ length: total }, (_, i) => `m${i + 1}`));
+    expect(all.every((m) => m.deliveryCount === 1)).toBe(true);
+    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    expect(info.num_redelivered).toBe(0);
+    expect(info.num_ack_pending).toBe(0);
+  });
+
   it('re-creates a consumer deleted under it and keeps consuming, without handing over what it already acked', async () => {
     const stream = newStream('NT_RECREATE');
     const subject = `${stream}.orders`;
@@ -368,6 +403,55 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(await probe.subjectCount(stream, subject)).toBe(2);
     expect((await probe.jsm.streams.info(stream)).config.subjects).toContain(subject);
     await transport.close();
+  });
+
+  it('fails a consume cleanly when a later subject cannot start: the loops of earlier subjects stop pulling', async () => {
+    const stream = newStream('NT_PARTIAL');
+    const first = `${stream}.first`;
+    const second = `${stream}.second`;
+    const transport = open({ stream, durable: 'svc' });
+    await transport.publish(first, { value: body('waiting'), headers: {} });
+    // A consumer under the name the second subject needs, filtering something else: it is refused.
+    await probe.jsm.streams.update(stream, {
+      subjects: [first, `${first}.dlq`, second, `${second}.dlq`, `${stream}.x`],
+    });
+    await probe.jsm.consumers.add(stream, {
+      durable_name: natsConsumerName('svc', second),
+      filter_subject: `${stream}.x`,
+      ack_policy: AckPolicy.Explicit,
+    });
+    const inbox = new Inbox();
+    const consuming = transport.consume(
+      [
+        { topic: first, semantics: 'domain-event' },
+        { topic: second, semantics: 'domain-event' },
+      ],
+      inbox.deliver,
+    );
+    await expect(consuming).rejects.toBeInstanceOf(NatsProvisioningError);
+
+    await sleep(1_500);
+    const firstName = natsConsumerName('svc', first);
+    const idle = await probe.consumer(stream, firstName);
+    expect(idle.num_waiting).toBe(0);
+    expect(idle.delivered.stream_seq).toBe(0);
+    expect(inbox.messages).toHaveLength(0);
+
+    // Once the conflict is gone, the same consume works and the message was there all along.
+    await probe.jsm.consumers.delete(stream, natsConsumerName('svc', second));
+    await transport.consume(
+      [
+        { topic: first, semantics: 'domain-event' },
+        { topic: second, semantics: 'domain-event' },
+      ],
+      inbox.deliver,
+    );
+    const [message] = await inbox.receive(1);
+    expect(message.value.toString()).toBe('waiting');
+    await message.ack();
+    await transport.close();
+    expect(inbox.messages).toHaveLength(1);
+    expect((await probe.consumer(stream, firstName)).num_ack_pending).toBe(0);
   });
 
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {

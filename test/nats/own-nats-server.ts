@@ -58,6 +58,16 @@ export class OwnNatsServer {
     await killNow(child);
   }
 
+  /** SIGSTOP: the server keeps its connections open but answers nothing, until `thaw()`. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `freeze()`. */
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async dispose(): Promise<void> {
     await this.kill();
     rmSync(this.storeDir, { recursive: true, force: true });

@@ -1,17 +1,11 @@
-import type {
-  ConsumerInfo,
-  ConsumerMessages,
-  ConsumerNotification,
-  JetStreamClient,
-  JsMsg,
-} from '@nats-io/jetstream';
-import type { Subscription } from '@nats-io/transport-node';
+import type { ConsumerInfo, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { LoggerService } from '@nestjs/common';
 import type { DeadLetterInfo, DeliverFn } from '../transport.port';
 import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.provisioner';
 import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { NatsDeliveryTracker } from './nats-delivery.tracker';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
+import { NatsPullRounds } from './nats-pull-rounds';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
 import { settleWithin } from './settle-within';
@@ -20,25 +14,18 @@ import { settleWithin } from './settle-within';
 const MAX_PULL_BATCH = 512;
 /**
  * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
- * loop). Short, because releases at shutdown wait until the last pull request expired (see NatsReleaseQueue).
+ * loop). Short, because pausing and stopping wait until the current pull request ended (see NatsPullRounds).
  */
 const PULL_EXPIRES_MS = 2_000;
 /** Allowance for the pull request reaching the server later than it was sent. */
 const PULL_EXPIRY_MARGIN_MS = 500;
-/** Added to `ack_wait` for how long the recovery barrier waits for messages abandoned by a crashed instance. */
+/** Added to `ack_wait` for how long the recovery barrier waits for unacknowledged messages this instance lacks. */
 const RECOVERY_MARGIN_MS = 1_000;
+/** How long a reopen waits for the server to confirm it received the acks sent so far. */
+const FLUSH_TIMEOUT_MS = 2_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
 const REOPEN_MIN_DELAY_MS = 250;
 const REOPEN_MAX_DELAY_MS = 5_000;
-/** How long closing a pull loop waits for the messages already on the wire. */
-const DRAIN_TIMEOUT_MS = 5_000;
-/** Notifications after which the pull loop is closed and opened again. */
-const RESTART_ON = new Set<ConsumerNotification['type']>([
-  'heartbeats_missed',
-  'consumer_deleted',
-  'consumer_not_found',
-  'stream_not_found',
-]);
 
 type LoopState = 'running' | 'paused' | 'stopped';
 
@@ -53,23 +40,26 @@ export interface NatsConsumerLoopOptions {
   readonly paused: boolean;
   readonly ackWaitMs: number;
   readonly connectionClosed: () => boolean;
+  /** Resolves once the server received everything sent on the connection so far. */
+  readonly flush: () => Promise<void>;
   readonly logger: LoggerService;
 }
 
 /**
- * One durable pull consumer fed into the core with `consumer.consume()`.
+ * One durable pull consumer fed into the core by `NatsPullRounds` (one pull request at a time).
  *
- * - At start, a `NatsRecoveryBarrier` holds newer messages back until those a crashed instance left
- *   unacknowledged came back, so they run first.
+ * - Every time the pull loop (re)opens (start, reconnect, missed heartbeats, a loop that stopped on its own), a
+ *   `NatsRecoveryBarrier` holds newer messages back until the unacknowledged ones this instance does not hold
+ *   (abandoned by a crashed instance, or lost on a dropped connection) came back, so they run first.
  * - Every received message is tracked until settled; a redelivery of a held sequence refreshes the held message
  *   instead of reaching the core twice, a redelivery of a sequence settled here is settled again.
- * - `pause()` stops pulling: the pull subscription is drained (messages already on the wire are received) and
- *   closed, so the server sends nothing more. Messages received while paused are parked here, kept alive, and
- *   handed to the core in arrival order on `resume()`, which pulls again. Unsettled messages per consumer never
- *   exceed `max_ack_pending`.
- * - The pull loop is closed and opened again (consumer re-provisioned when allowed) when nats.js reports missed
- *   heartbeats or a missing consumer/stream, when it stops on its own, and after a reconnect.
- * - `stop()` drains and closes the pull loop for good: no delivery after it resolves; stragglers and parked
+ * - `pause()` stops pulling: no pull request is sent any more and the current one is waited for (messages
+ *   already on the wire are received), so the server sends nothing more. Messages received while paused are
+ *   parked here, kept alive, and handed to the core in arrival order on `resume()`, which pulls again.
+ *   Unsettled messages per consumer never exceed `max_ack_pending`.
+ * - The pull loop is opened again (consumer re-provisioned when allowed) when a pull request fails (missed
+ *   heartbeats, consumer or stream gone), and closed and opened again after a reconnect.
+ * - `stop()` closes the pull loop for good: no delivery after it resolves; stragglers and parked
  *   messages are released. Held messages can still be settled; releases from then on are queued and sent in
  *   sequence order once the server forgot our pull requests (`releaseUnsettled()`).
  * - A release while still pulling is a plain `nak()`: the server redelivers it at once (to this instance or
@@ -79,7 +69,7 @@ export interface NatsConsumerLoopOptions {
  */
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;
-  private messages: ConsumerMessages | undefined;
+  private rounds: NatsPullRounds | undefined;
   private restartRequested = false;
   private work: Promise<void> = Promise.resolve();
   private retry: NodeJS.Timeout | undefined;
@@ -87,31 +77,34 @@ export class NatsConsumerLoop implements NatsSettlement {
   private readonly tracker: NatsDeliveryTracker;
   private readonly parked: NatsInboundMessage[] = [];
   private readonly releases = new NatsReleaseQueue();
-  private barrier: NatsRecoveryBarrier | undefined;
+  private readonly barrier: NatsRecoveryBarrier;
   /** The consumer as last checked; checked again (re-provisioned when allowed) after any trouble. */
   private info: ConsumerInfo | undefined;
+  /** The consumer info the recovery barrier was last armed with: a newer one arms it again. */
+  private armedWith: ConsumerInfo | undefined;
 
   constructor(private readonly o: NatsConsumerLoopOptions) {
     this.state = o.paused ? 'paused' : 'running';
     this.tracker = new NatsDeliveryTracker(Math.max(1024, 2 * o.spec.maxAckPending));
+    this.barrier = new NatsRecoveryBarrier(o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
+      this.recovered(held, missing),
+    );
   }
 
-  /** Creates or checks the consumer (errors reach the caller), then starts pulling unless paused. */
-  async start(): Promise<void> {
+  get topic(): string {
+    return this.o.topic;
+  }
+
+  /** Creates or checks the consumer (errors reach the caller); pulls nothing yet. */
+  async provision(): Promise<void> {
     const info = await this.o.consumers.ensure(this.o.spec);
     if (this.state === 'stopped') return;
     this.info = info;
-    this.barrier = new NatsRecoveryBarrier(info, this.o.ackWaitMs + RECOVERY_MARGIN_MS, (held, missing) =>
-      this.recovered(held, missing),
-    );
-    if (this.barrier.pending > 0) {
-      this.o.logger.log?.(
-        `JetStream consumer ${this.o.spec.name}: ${this.barrier.pending} message(s) unacknowledged at start; ` +
-          `newer ones wait until they come back (at most ack_wait)`,
-        'NatsTransport',
-      );
-    }
-    await this.reconcile();
+  }
+
+  /** Starts pulling unless paused (after `provision()`). */
+  start(): Promise<void> {
+    return this.reconcile();
   }
 
   pause(): void {
@@ -133,7 +126,13 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.o.logger.log?.(`JetStream consumer ${this.o.spec.name}: reopening (${reason})`, 'NatsTransport');
     this.restartRequested = true;
     this.info = undefined;
+    this.barrier.raise();
     void this.reconcile();
+  }
+
+  /** The connection dropped: what arrives from now on waits for the reopen's recovery barrier. */
+  connectionLost(): void {
+    if (this.state !== 'stopped') this.barrier.raise();
   }
 
   async stop(): Promise<void> {
@@ -141,7 +140,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     clearTimeout(this.retry);
     this.retry = undefined;
     await this.reconcile();
-    const waiting = [...(this.barrier?.cancel() ?? []), ...this.parked.splice(0)];
+    const waiting = [...this.barrier.cancel(), ...this.parked.splice(0)];
     for (const message of waiting) message.release();
   }
 
@@ -189,69 +188,57 @@ export class NatsConsumerLoop implements NatsSettlement {
   }
 
   private async converge(): Promise<void> {
-    if (this.messages && (this.restartRequested || this.state !== 'running')) await this.closeMessages();
+    if (this.rounds && (this.restartRequested || this.state !== 'running')) await this.closeRounds();
     this.restartRequested = false;
-    if (this.state !== 'running' || this.messages || this.retry) return;
+    if (this.state !== 'running' || this.rounds || this.retry) return;
     try {
-      this.info ??= await this.o.consumers.ensure(this.o.spec);
+      if (!this.info) {
+        // Acks sent before the consumer is read must not count as missing for the recovery barrier.
+        await settleWithin(this.o.flush(), FLUSH_TIMEOUT_MS);
+        this.info = await this.o.consumers.ensure(this.o.spec);
+      }
       if (this.state !== 'running') return;
-      const messages = await this.o.js.consumers.getConsumerFromInfo(this.info).consume({
-        max_messages: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
-        expires: PULL_EXPIRES_MS,
-        callback: (msg) => this.receive(msg),
+      if (this.armedWith !== this.info) this.arm(this.info);
+      const rounds = new NatsPullRounds(this.o.js.consumers.getConsumerFromInfo(this.info), {
+        batch: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
+        expiresMs: PULL_EXPIRES_MS,
+        receive: (msg) => this.receive(msg),
+        pulled: (expiresAt) => this.releases.pullRequestExpiresAt(expiresAt + PULL_EXPIRY_MARGIN_MS),
       });
-      this.messages = messages;
-      this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
-      this.watch(messages);
+      this.rounds = rounds;
+      void rounds.ended.then((err) => this.closedOnItsOwn(rounds, err));
       this.failures = 0;
     } catch (err) {
       this.info = undefined;
       if (this.o.connectionClosed()) return;
-      const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
-      this.warn(`cannot pull (${(err as Error).message}); retrying in ${delay} ms`);
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        void this.reconcile();
-      }, delay);
+      this.reopenLater(`cannot pull (${(err as Error).message})`);
     }
   }
 
-  private watch(messages: ConsumerMessages): void {
-    void (async () => {
-      for await (const status of messages.status()) {
-        if (status.type === 'next') {
-          this.releases.pullRequestExpiresAt(Date.now() + PULL_EXPIRES_MS + PULL_EXPIRY_MARGIN_MS);
-        } else if (RESTART_ON.has(status.type) && this.messages === messages) {
-          this.restart(status.type);
-        }
-      }
-    })().catch(() => undefined);
-    void messages.closed().then(
-      (err) => this.closedOnItsOwn(messages, err),
-      (err: unknown) => this.closedOnItsOwn(messages, err),
-    );
+  /** Opens the pull loop again after a backoff that grows with consecutive failures. */
+  private reopenLater(reason: string): void {
+    const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
+    this.warn(`${reason}; reopening in ${delay} ms`);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.reconcile();
+    }, delay);
   }
 
-  private closedOnItsOwn(messages: ConsumerMessages, err: unknown): void {
-    if (this.messages !== messages) return;
-    this.messages = undefined;
+  private closedOnItsOwn(rounds: NatsPullRounds, err: Error | undefined): void {
+    if (this.rounds !== rounds) return;
+    this.rounds = undefined;
     this.info = undefined;
-    if (this.o.connectionClosed()) return;
-    this.warn(`pull loop stopped (${err instanceof Error ? err.message : 'closed'}); reopening`);
-    void this.reconcile();
+    this.barrier.raise();
+    if (this.o.connectionClosed() || this.state === 'stopped') return;
+    this.reopenLater(`pull loop stopped (${err?.message ?? 'closed'})`);
   }
 
-  /**
-   * Drains the pull subscription first (nats.js's `close()` alone unsubscribes at once, and a message the server
-   * sent meanwhile would only come back after `ack_wait`), then closes the loop.
-   */
-  private async closeMessages(): Promise<void> {
-    const messages = this.messages!;
-    this.messages = undefined;
-    const sub = (messages as ConsumerMessages & { sub?: Subscription }).sub;
-    if (sub && !sub.isClosed() && !this.o.connectionClosed())
-      await settleWithin(sub.drain(), DRAIN_TIMEOUT_MS);
-    await settleWithin(messages.close(), DRAIN_TIMEOUT_MS);
+  /** Closes the pull loop once the current pull request ended (see NatsPullRounds). */
+  private async closeRounds(): Promise<void> {
+    const rounds = this.rounds!;
+    this.rounds = undefined;
+    await rounds.close();
   }
 
   private receive(msg: JsMsg): void {
@@ -259,14 +246,15 @@ export class NatsConsumerLoop implements NatsSettlement {
       const held = this.tracker.heldMessage(msg.seq);
       if (held) return held.refresh(msg);
       const outcome = this.tracker.settledOutcome(msg.seq);
-      if (outcome === 'ack') return msg.ack();
-      if (outcome === 'term') return msg.term();
+      if (outcome) {
+        if (outcome === 'ack') msg.ack();
+        else msg.term();
+        return this.barrier.returned(msg.seq);
+      }
       const message = new NatsInboundMessage(msg, this.o.topic, this);
       if (this.state === 'stopped') return message.release();
       this.tracker.hold(message);
-      if (this.barrier?.holds(message)) return;
-      this.admit(message);
-      this.barrier?.handed(message);
+      if (!this.barrier.holds(message)) this.admit(message);
     } catch (err) {
       this.warn(`could not take ${msg.subject} #${msg.seq} (${(err as Error).message})`);
     }
@@ -278,11 +266,25 @@ export class NatsConsumerLoop implements NatsSettlement {
     else this.hand(message);
   }
 
+  /** Arms the recovery barrier with the consumer info read for this (re)open. */
+  private arm(info: ConsumerInfo): void {
+    this.armedWith = info;
+    const unsettled = this.tracker.unsettled().map((message) => message.sequence);
+    const missing = this.barrier.arm(info, unsettled);
+    if (missing > 0) {
+      this.o.logger.log?.(
+        `JetStream consumer ${this.o.spec.name}: ${missing} unacknowledged message(s) not held here; ` +
+          `newer ones wait until they come back (at most ack_wait)`,
+        'NatsTransport',
+      );
+    }
+  }
+
   private recovered(held: NatsInboundMessage[], missing: number): void {
     if (missing > 0) {
       this.warn(
-        `${missing} message(s) unacknowledged at start did not come back within ack_wait (held by a live ` +
-          `instance?); continuing`,
+        `${missing} unacknowledged message(s) did not come back within ack_wait (held by a live instance?); ` +
+          `continuing`,
       );
     }
     for (const message of held) {

@@ -9,6 +9,7 @@ import { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { toNatsHeaders } from './nats-headers';
 import { NatsKeepAlive } from './nats-keep-alive';
 import { NatsPublisher } from './nats-publisher';
+import { PublishDeadline } from './nats-publish-deadline';
 import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { TransportClosedError } from '../../errors/transport-closed.error';
@@ -23,15 +24,19 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  * - The stream captures every subject published or consumed here and its dead-letter subject
  *   (`NatsStreamProvisioner`).
  * - `publish` waits for the PubAck; `msgID` = the message id (server-side de-duplication within the stream's
- *   duplicate window); the ordering key travels in the `x-eventbus-key` header (`NatsHeaders`).
+ *   duplicate window); the ordering key travels in the `x-eventbus-key` header (`NatsHeaders`). It takes at most
+ *   `publishTimeoutMs` in all (connecting and provisioning included), then rejects with `PublishTimeoutError`.
+ *   After `close()` it rejects at once with `TransportClosedError` and never reconnects.
  * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
  *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
  *   recovery and reconnects, and `NatsInboundMessage` for settlement.
  * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
- * - nats.js reconnects forever; pull loops are reopened after a reconnect.
- * - `stopConsuming()` drains the pull loops (no delivery after it resolves); settlements still go out.
+ * - nats.js reconnects forever; pull loops are reopened after a reconnect, and what arrives from the drop on
+ *   waits behind the recovery barrier so per-aggregate order holds (`NatsRecoveryBarrier`).
+ * - `stopConsuming()` stops the pull loops once their current pull requests ended, so nothing is left on the
+ *   wire (at most about 3 s; no delivery after it resolves); settlements still go out.
  * - `close()` stops intake, releases every unsettled message (sent in sequence order once the server forgot
- *   our pull requests, at most about 2.5 s later), then drains and closes the connection. Idempotent.
+ *   our pull requests), then drains and closes the connection. Idempotent.
  */
 export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
@@ -66,45 +71,46 @@ export class NatsTransport implements Transport {
   }
 
   async publish(topic: string, message: OutboundMessage): Promise<void> {
-    await this.connect();
+    if (this.closing) throw new TransportClosedError('nats', 'publish');
+    const deadline = new PublishDeadline(topic, this.context.publishTimeoutMs);
+    await deadline.bound(this.connect());
     const options = {
       headers: toNatsHeaders(message.headers, message.key),
       ...(message.id === undefined ? {} : { msgID: message.id }),
     };
-    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic));
+    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic), deadline);
   }
 
+  /**
+   * Starts one pull loop per subscription not consumed yet. Every consumer is checked (created when allowed)
+   * before any loop pulls: when one cannot be, the call rejects with that error and nothing pulls.
+   */
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
     await this.connect();
     if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
-    const { durable } = this.options;
-    const suffix = this.context.deadLetterSuffix;
-    for (const { topic } of subscriptions) {
-      if (this.loops.has(topic)) continue;
-      await this.streams.ensureSubjects(this.subjectsOf(topic));
-      const name = natsConsumerName(durable, topic);
-      const loop = new NatsConsumerLoop({
-        js: this.js,
-        consumers: this.consumers,
-        spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
-        topic,
-        deliver,
-        deadLetters:
-          suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
-        paused: this.paused,
-        ackWaitMs: this.options.ackWaitMs,
-        connectionClosed: () => this.nc?.isClosed() ?? true,
-        logger: this.context.logger,
-      });
-      this.loops.set(topic, loop);
-      try {
-        await loop.start();
-      } catch (err) {
-        this.loops.delete(topic);
-        await loop.stop();
-        throw err;
+    const added: NatsConsumerLoop[] = [];
+    try {
+      for (const { topic } of subscriptions) {
+        if (this.loops.has(topic) || added.some((loop) => loop.topic === topic)) continue;
+        await this.streams.ensureSubjects(this.subjectsOf(topic));
+        const loop = this.newLoop(topic, deliver);
+        added.push(loop);
+        await loop.provision();
       }
+    } catch (err) {
+      await Promise.all(added.map((loop) => loop.stop()));
+      throw err;
     }
+    if (this.stopping) {
+      await Promise.all(added.map((loop) => loop.stop()));
+      throw new TransportClosedError('nats', 'consume after stopConsuming()');
+    }
+    for (const loop of added) {
+      this.loops.set(loop.topic, loop);
+      if (this.paused) loop.pause();
+      else loop.resume();
+    }
+    await Promise.all(added.map((loop) => loop.start()));
     this.keepAlive.start();
   }
 
@@ -128,6 +134,25 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
+  private newLoop(topic: string, deliver: DeliverFn): NatsConsumerLoop {
+    const name = natsConsumerName(this.options.durable, topic);
+    const suffix = this.context.deadLetterSuffix;
+    return new NatsConsumerLoop({
+      js: this.js,
+      consumers: this.consumers,
+      spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
+      topic,
+      deliver,
+      deadLetters:
+        suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
+      paused: this.paused,
+      ackWaitMs: this.options.ackWaitMs,
+      connectionClosed: () => this.nc?.isClosed() ?? true,
+      flush: () => this.nc?.flush() ?? Promise.resolve(),
+      logger: this.context.logger,
+    });
+  }
+
   private async open(): Promise<void> {
     const nc = await connect({
       servers: this.options.servers,
@@ -138,7 +163,7 @@ export class NatsTransport implements Transport {
       const jsm = await jetstreamManager(nc);
       this.js = jsm.jetstream();
       this.streams = new NatsStreamProvisioner(jsm, this.options);
-      this.publisher = new NatsPublisher(this.js, this.streams);
+      this.publisher = new NatsPublisher(this.js, this.streams, this.context.publishTimeoutMs);
       this.consumers = new NatsConsumerProvisioner(jsm, this.options);
       await this.streams.verifyStream();
     } catch (err) {
@@ -155,6 +180,7 @@ export class NatsTransport implements Transport {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') {
           logger.warn(`NATS connection to ${status.server} lost; reconnecting`, 'NatsTransport');
+          for (const loop of this.loops.values()) loop.connectionLost();
         } else if (status.type === 'reconnect') {
           logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
           for (const loop of this.loops.values()) loop.restart('reconnected');
