@@ -91,6 +91,16 @@ export class NatsConsumerLoop implements NatsSettlement {
     );
   }
 
+  /** Pulling, or paused for backpressure; false once stopped or while reopening after trouble. */
+  get healthy(): boolean {
+    return this.state !== 'stopped' && this.retry === undefined;
+  }
+
+  /** The durable consumer's name. */
+  get consumerName(): string {
+    return this.o.spec.name;
+  }
+
   get topic(): string {
     return this.o.topic;
   }

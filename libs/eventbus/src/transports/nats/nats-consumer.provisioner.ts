@@ -110,6 +110,12 @@ export class NatsConsumerProvisioner {
     );
   }
 
+  /** Messages of the consumer not yet acknowledged: not delivered yet plus delivered and unacknowledged. */
+  async unacknowledged(name: string): Promise<number> {
+    const info = await this.info(name);
+    return info ? info.num_pending + info.num_ack_pending : 0;
+  }
+
   private async info(name: string): Promise<ConsumerInfo | undefined> {
     try {
       return await this.jsm.consumers.info(this.options.stream, name);

@@ -38,6 +38,7 @@ export class NatsInboundMessage implements InboundMessage {
   readonly headers: Readonly<Record<string, string>>;
   readonly sequence: number;
   readonly deliveryCount: number;
+  readonly publishedAt: number;
   readonly raw: JsMsg;
   /** The concrete subject it was published to (the topic may be a wildcard). */
   readonly subject: string;
@@ -58,6 +59,7 @@ export class NatsInboundMessage implements InboundMessage {
     this.value = Buffer.from(msg.data);
     this.sequence = msg.seq;
     this.deliveryCount = msg.info.deliveryCount;
+    this.publishedAt = Number(msg.timestampNanos / 1_000_000n);
     this.raw = msg;
     this.current = msg;
   }

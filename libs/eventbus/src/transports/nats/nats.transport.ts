@@ -1,7 +1,14 @@
 import { jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { AdapterContext } from '../adapter-context';
-import type { DeliverFn, OutboundMessage, SubscriptionSpec, Transport } from '../transport.port';
+import type {
+  DeliverFn,
+  LagSample,
+  OutboundMessage,
+  SubscriptionSpec,
+  Transport,
+  TransportHealth,
+} from '../transport.port';
 import { natsConsumerName } from './nats-consumer-name';
 import { NatsConsumerLoop } from './nats-consumer.loop';
 import { NatsConsumerProvisioner } from './nats-consumer.provisioner';
@@ -49,6 +56,8 @@ export class NatsTransport implements Transport {
   private stopping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private paused = false;
+  /** The connection dropped and nats.js is reconnecting. */
+  private disconnected = false;
   private readonly loops = new Map<string, NatsConsumerLoop>();
   private readonly keepAlive: NatsKeepAlive;
 
@@ -129,6 +138,26 @@ export class NatsTransport implements Transport {
     return this.stopping;
   }
 
+  health(): TransportHealth {
+    const nc = this.nc;
+    return {
+      connected: !this.closing && nc !== undefined && !nc.isClosed() && !this.disconnected,
+      consuming: !this.stopping && [...this.loops.values()].every((loop) => loop.healthy),
+    };
+  }
+
+  /** `num_pending + num_ack_pending` of each subscribed subject's durable consumer (partition `''`). */
+  async lag(): Promise<LagSample[]> {
+    if (this.closing || this.disconnected) return [];
+    return Promise.all(
+      [...this.loops.values()].map(async (loop) => ({
+        topic: loop.topic,
+        partition: '',
+        lag: await this.consumers.unacknowledged(loop.consumerName),
+      })),
+    );
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -179,9 +208,11 @@ export class NatsTransport implements Transport {
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') {
+          this.disconnected = true;
           logger.warn(`NATS connection to ${status.server} lost; reconnecting`, 'NatsTransport');
           for (const loop of this.loops.values()) loop.connectionLost();
         } else if (status.type === 'reconnect') {
+          this.disconnected = false;
           logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
           for (const loop of this.loops.values()) loop.restart('reconnected');
         }
