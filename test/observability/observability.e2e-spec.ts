@@ -215,13 +215,13 @@ describeWithBrokers('Observability', () => {
         const second = `${scope}.second`;
         const tracer = trace.getTracer('test');
         let secondHandled = false;
-        let bus: EventBus | undefined;
+        const started: { bus?: EventBus } = {};
         const app: TestApp = await start(scope, { retry: fastRetry }, [
           domainController({
             [first]: async (e, ctx) => {
               if (ctx.getAttempt() === 1) throw new Error('first attempt fails');
               await tracer.startActiveSpan('handler work', async (span) => {
-                await bus!.publishDomainEvent(second, event(e.aggregateId, 1));
+                await started.bus!.publishDomainEvent(second, event(e.aggregateId, 1));
                 span.end();
               });
             },
@@ -230,7 +230,7 @@ describeWithBrokers('Observability', () => {
             },
           }),
         ]);
-        bus = app.bus;
+        started.bus = app.bus;
         exporter.reset();
         try {
           const envelope = await tracer.startActiveSpan('request', async (root) => {
