@@ -6,13 +6,7 @@ type Prom = typeof PromClient;
 
 /** How a message ended, as the `outcome` label of `eventbus_messages_total`. */
 export type MessageOutcome =
-  | 'handled'
-  | 'retried'
-  | 'dead_lettered'
-  | 'dropped'
-  | 'discarded'
-  | 'released'
-  | 'timed_out';
+  'handled' | 'retried' | 'dead_lettered' | 'dropped' | 'discarded' | 'released' | 'timed_out';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const END_TO_END_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

@@ -46,12 +46,20 @@ export function resolveObservabilityOptions(
   if (metrics === true) resolvedMetrics = { registry: undefined, prefix: 'eventbus_' };
   else if (metrics !== false) {
     if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
-      throw new InvalidOptionsError('observability.metrics', 'true, false or { registry?, prefix? }', metrics);
+      throw new InvalidOptionsError(
+        'observability.metrics',
+        'true, false or { registry?, prefix? }',
+        metrics,
+      );
     }
     checkedSection('observability.metrics', metrics, OPTION_KEYS.metrics);
     const prefix = metrics.prefix ?? 'eventbus_';
     if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-      throw new InvalidOptionsError('observability.metrics.prefix', 'a Prometheus metric name prefix', prefix);
+      throw new InvalidOptionsError(
+        'observability.metrics.prefix',
+        'a Prometheus metric name prefix',
+        prefix,
+      );
     }
     const registry = metrics.registry;
     if (registry !== undefined && typeof (registry as { metrics?: unknown }).metrics !== 'function') {
