@@ -1,4 +1,4 @@
-import type { BaseRpcContext, Server } from '@nestjs/microservices';
+import type { BaseRpcContext } from '@nestjs/microservices';
 
 /** What `fn` receives: closes the processing span; runs the end hook at most once however often it is called. */
 export type ProcessingWork = (runEndHook: () => void) => Promise<void>;
@@ -16,14 +16,14 @@ interface ProcessingHooksHost {
 }
 
 /**
- * Runs `fn` between the server's processing start and end hooks (the hooks tracing instrumentations set with
+ * Runs `fn` between the Nest `Server`'s processing start and end hooks (the hooks tracing instrumentations set with
  * `setOnProcessingStartHook`/`setOnProcessingEndHook`) and returns what the start hook returns.
  *
  * Nest 12 has `Server.runWithProcessingHooks`, which is used as it is. Nest 11 lacks it: there the start hook is
  * called with a callback that runs `fn`, and the end hook runs once, when `fn` calls its runner or when `fn`
  * rejects (the rejection is passed on), as Nest 12 does. A server with neither runs `fn` directly.
  */
-export function runWithProcessingHooks(server: Server, context: BaseRpcContext, fn: ProcessingWork): unknown {
+export function runWithProcessingHooks(server: object, context: BaseRpcContext, fn: ProcessingWork): unknown {
   const host = server as unknown as ProcessingHooksHost;
   if (typeof host.runWithProcessingHooks === 'function') return host.runWithProcessingHooks(context, fn);
   let ended = false;
