@@ -32,7 +32,7 @@ describe('loadAdapter', () => {
     const url = moduleImporting('kafkajs');
     const error: unknown = await loadAdapter('kafka', () => nativeImport(url)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingDependencyError);
-    expect(error).toMatchObject({ transport: 'kafka', packageName: 'kafkajs' });
+    expect(error).toMatchObject({ option: "transport: 'kafka'", packageName: 'kafkajs' });
     expect((error as Error).message).toContain('npm install kafkajs');
     expect((error as Error).cause).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' });
   });
@@ -43,7 +43,7 @@ describe('loadAdapter', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(MissingDependencyError);
-    expect(error).toMatchObject({ transport: 'nats', packageName: '@nats-io/jetstream' });
+    expect(error).toMatchObject({ option: "transport: 'nats'", packageName: '@nats-io/jetstream' });
     expect((error as Error).message).toContain('npm install @nats-io/jetstream');
   });
 

@@ -47,7 +47,7 @@ export async function loadAdapter<T>(
     return await load();
   } catch (error) {
     const missing = ADAPTER_PACKAGES[transport].find((name) => isMissingPackage(error, name));
-    if (missing) throw new MissingDependencyError(transport, missing, { cause: error });
+    if (missing) throw new MissingDependencyError(`transport: '${transport}'`, missing, { cause: error });
     throw error;
   }
 }
