@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.brokers', 'bench/results', 'coverage'] },
+  { ignores: ['node_modules', '**/dist', '.brokers', '.cache', 'bench/results', 'coverage'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -28,6 +28,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The packed package installed into fresh applications outside the repository (Node 20, 22, 24).
+        // The first run downloads Nest and Node binaries into .cache/package-test; later runs reuse them.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.pack-spec.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+          // After the other projects: it keeps both cores busy for a while.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

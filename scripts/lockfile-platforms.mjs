@@ -1,7 +1,9 @@
 // Restores lock-file entries of optional platform packages (for example @swc/core-darwin-arm64) that
 // `npm install` leaves out when the registry in use does not serve them. Without them `npm ci` rejects
 // the lock file as out of sync. The entries carry `os`/`cpu` (read from the package name), so npm never
-// fetches them on other platforms. Run after `npm install`: `node scripts/lockfile-platforms.mjs`.
+// fetches them on other platforms. A maintenance step, not an install hook (a fresh `npm install` must leave
+// the lock file as it is): run `npm run lockfile:platforms` after changing dependencies through such a registry.
+// It changes nothing when every entry is present.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const OS = ['darwin', 'linux', 'win32', 'freebsd', 'android', 'sunos', 'aix', 'openbsd'];

@@ -1,4 +1,4 @@
-// `npm test`: brings the real brokers up when they are not running, runs every unit and e2e test
+// `npm test`: brings the real brokers up when they are not running, runs every unit, e2e and package test
 // with Vitest, and ends with one plain line `N passed, N failed, N skipped`.
 // Extra arguments go to Vitest (for example `npm test -- test/kafka`).
 // EVENTBUS_BROKERS=skip runs without brokers (broker tests are then skipped); never under CI=true.

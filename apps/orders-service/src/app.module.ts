@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventBusModule } from '@app/eventbus';
+import { EventBusModule } from 'nest-ordered-eventbus';
 import { eventBusOptions } from './demo-config';
 import { OpsController } from './ops.controller';
 import { OrderTracker } from './order-tracker';

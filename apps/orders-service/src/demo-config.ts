@@ -1,4 +1,4 @@
-import type { EventBusModuleOptions, TransportName } from '@app/eventbus';
+import type { EventBusModuleOptions, TransportName } from 'nest-ordered-eventbus';
 
 const transport = (process.env.EVENTBUS_TRANSPORT ?? 'memory') as TransportName;
 /** Broker runs use fresh topics, so that earlier runs' events do not mix in. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventBus, EventBusServer } from '@app/eventbus';
+import { EventBus, EventBusServer } from 'nest-ordered-eventbus';
 import { AppModule } from './app.module';
 import { demo } from './demo-config';
 import { OrderTracker } from './order-tracker';

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { DomainEvent, RawEvent, type DomainEventEnvelope, type EventBusContext } from '@app/eventbus';
+import { DomainEvent, RawEvent, type DomainEventEnvelope, type EventBusContext } from 'nest-ordered-eventbus';
 import { demo } from './demo-config';
 import { OrderTracker } from './order-tracker';
 

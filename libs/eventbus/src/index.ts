@@ -21,6 +21,7 @@ export { DeadLetterError } from './errors/dead-letter.error';
 export { DiscardError } from './errors/discard.error';
 export { HandlerTimeoutError } from './errors/handler-timeout.error';
 export { InvalidOptionsError } from './errors/invalid-options.error';
+export { MissingDependencyError } from './errors/missing-dependency.error';
 export { TransportClosedError } from './errors/transport-closed.error';
 export { PublishTimeoutError } from './errors/publish-timeout.error';
 export { SettlementError } from './errors/settlement.error';

@@ -38,6 +38,7 @@ import type { DomainEventOptions } from './domain-event.decorator';
 import { EventBusConnection } from './event-bus.connection';
 import { DOMAIN_EVENT_EXTRA, EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT } from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
+import { runWithProcessingHooks } from './processing-hooks';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
 export type EventBusStatus = 'connecting' | 'connected' | 'closing' | 'disconnected';
@@ -203,7 +204,7 @@ export class EventBusServer
     return new Promise<AckDecision>((resolve) => {
       try {
         // Typed void, but a user's processing hook may return a promise that rejects.
-        const hooks: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
+        const hooks: unknown = runWithProcessingHooks(this, context, async (runEndHook) => {
           try {
             resolve(await this.runHandlers(handlers, payloads, context));
           } catch (error) {
