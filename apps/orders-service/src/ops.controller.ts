@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { register } from 'prom-client';
-import { EventBusHealthIndicator } from '@app/eventbus';
+import { EventBusHealthIndicator } from 'nest-ordered-eventbus';
 
 /** What an operator scrapes while the demo runs: Prometheus metrics and the event bus's health. */
 @Controller()

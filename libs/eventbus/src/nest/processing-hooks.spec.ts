@@ -3,6 +3,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
 import type { InboundMessage } from '../transports/transport.port';
+import type { Observability } from '../observability/observability';
 import type { EventBusConnection } from './event-bus.connection';
 import { EventBusContext } from './event-bus.context';
 import { EventBusServer } from './event-bus.server';
@@ -20,7 +21,11 @@ function context(): EventBusContext {
 
 /** A server whose handler and processing hooks write to `steps`, in the order they run. */
 function serverRecording(steps: string[]): EventBusServer {
-  const server = new EventBusServer({} as ResolvedEventBusOptions, {} as EventBusConnection);
+  const server = new EventBusServer(
+    {} as ResolvedEventBusOptions,
+    {} as EventBusConnection,
+    {} as Observability,
+  );
   const handler: MessageHandler = async (data: unknown) => void steps.push(`handler ${String(data)}`);
   server.addHandler('orders', handler, true, {});
   server.setOnProcessingStartHook((_id, _ctx, done) => {
@@ -58,7 +63,9 @@ describe('EventBusServer.handleEvent across Nest versions', () => {
   });
 
   it('still retries a failing handler on a server without runWithProcessingHooks (Nest 11)', async () => {
-    const server = asNest11(new EventBusServer({} as ResolvedEventBusOptions, {} as EventBusConnection));
+    const server = asNest11(
+      new EventBusServer({} as ResolvedEventBusOptions, {} as EventBusConnection, {} as Observability),
+    );
     server.addHandler('orders', async () => Promise.reject(new Error('boom')), true, {});
     const decision = await server.handleEvent('orders', { pattern: 'orders', data: 'e1' }, context());
     expect(decision.kind).toBe('retry');
