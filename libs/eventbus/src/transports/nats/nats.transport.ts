@@ -183,6 +183,7 @@ export class NatsTransport implements Transport {
           for (const loop of this.loops.values()) loop.connectionLost();
         } else if (status.type === 'reconnect') {
           logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
+          this.publisher.reconnected();
           for (const loop of this.loops.values()) loop.restart('reconnected');
         }
       }
