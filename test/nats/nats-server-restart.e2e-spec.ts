@@ -29,14 +29,12 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
     const subject = `${stream}.events`;
     const logger = new RecordingLogger();
     transport = natsTransport(
-      // A publish sent while the server is down is lost with the connection and times out: retried below.
       {
         servers: server.url,
         stream,
         durable: 'svc',
         ackWaitMs: 2_000,
         maxBuffered: 20,
-        publishTimeoutMs: 3_000,
       },
       logger,
     );

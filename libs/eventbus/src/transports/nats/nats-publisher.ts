@@ -8,17 +8,29 @@ import { PublishDeadline } from './nats-publish-deadline';
  * Every publish is bounded by `timeoutMs` (`publishTimeoutMs`), stream provisioning and a retry included: it
  * rejects with `PublishTimeoutError` when the server has not confirmed by then, and nothing is sent after that.
  *
+ * A publish with a message id that is still unconfirmed when the connection is re-established is sent again
+ * (nats.js drops what was queued while disconnected; the stream de-duplicates by id, so a copy that did arrive
+ * is stored once). Without an id it is not repeated: it waits for its PubAck until the deadline.
+ *
  * When no stream answers (nats.js reports it as "jetstream is not enabled"), the subject was taken out of the
  * stream after it was cached (an operator, or another process updating the stream's subjects at the same time):
  * the stream is checked again (the subject re-added when provisioning is on, a `NatsProvisioningError` otherwise)
  * and the message published once more.
  */
 export class NatsPublisher {
+  /** Wakes the publishes waiting for a PubAck, to send them again. */
+  private readonly unconfirmed = new Set<() => void>();
+
   constructor(
     private readonly js: JetStreamClient,
     private readonly streams: NatsStreamProvisioner,
     private readonly timeoutMs: number,
   ) {}
+
+  /** Called when the connection was re-established: unconfirmed publishes with an id are sent again. */
+  reconnected(): void {
+    for (const wake of [...this.unconfirmed]) wake();
+  }
 
   /**
    * `captured`: the subjects the stream must capture first (default: the subject itself). `deadline`: when the
@@ -58,12 +70,24 @@ export class NatsPublisher {
     options: Partial<JetStreamPublishOptions>,
     deadline: PublishDeadline,
   ): Promise<void> {
-    if (deadline.passed) throw deadline.error();
-    try {
-      await this.js.publish(subject, value, { ...options, timeout: deadline.remaining() });
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw deadline.error();
-      throw err;
+    for (;;) {
+      if (deadline.passed) throw deadline.error();
+      const attempt = this.js.publish(subject, value, { ...options, timeout: deadline.remaining() }).then(
+        () => 'confirmed' as const,
+        (err: unknown) => {
+          throw (err as Error).name === 'TimeoutError' ? deadline.error() : err;
+        },
+      );
+      if (options.msgID === undefined) return void (await attempt);
+      let wake!: () => void;
+      const reconnect = new Promise<'reconnected'>((resolve) => (wake = () => resolve('reconnected')));
+      this.unconfirmed.add(wake);
+      try {
+        if ((await Promise.race([attempt, reconnect])) === 'confirmed') return;
+      } finally {
+        this.unconfirmed.delete(wake);
+      }
+      attempt.catch(() => undefined);
     }
   }
 }

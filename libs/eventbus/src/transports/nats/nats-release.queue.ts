@@ -5,8 +5,8 @@ import type { NatsInboundMessage } from './nats-inbound-message';
  * server has forgotten this instance's pull requests.
  *
  * Why wait: nats-server 2.9 takes a nak'ed message off its redelivery queue when it tries to redeliver it while
- * every waiting pull request belongs to an inbox nobody listens to any more (ours, after the pull loop was
- * drained, until those requests expire). The message then only comes back after `ack_wait`, behind later
+ * every waiting pull request belongs to an inbox nobody listens to any more (ours, when the pull loop was
+ * closed before a request expired). The message then only comes back after `ack_wait`, behind later
  * messages of its aggregate. Waiting for our last pull request to expire avoids that; sending in sequence order
  * makes the server redeliver them in that order, before any message not delivered yet. Until sent, the messages
  * are kept alive with `working()`.

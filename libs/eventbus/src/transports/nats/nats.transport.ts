@@ -214,6 +214,7 @@ export class NatsTransport implements Transport {
         } else if (status.type === 'reconnect') {
           this.disconnected = false;
           logger.log(`NATS connection to ${status.server} restored`, 'NatsTransport');
+          this.publisher.reconnected();
           for (const loop of this.loops.values()) loop.restart('reconnected');
         }
       }
