@@ -59,9 +59,10 @@ export interface NatsConsumerLoopOptions {
  *   Unsettled messages per consumer never exceed `max_ack_pending`.
  * - The pull loop is opened again (consumer re-provisioned when allowed) when a pull request fails (missed
  *   heartbeats, consumer or stream gone), and closed and opened again after a reconnect.
- * - `stop()` closes the pull loop for good: no delivery after it resolves; stragglers and parked
- *   messages are released. Held messages can still be settled; releases from then on are queued and sent in
- *   sequence order once the server forgot our pull requests (`releaseUnsettled()`).
+ * - `stop()` ends intake at once: no delivery after it resolves; parked messages and whatever still arrives for
+ *   the last pull request are released. Held messages can still be settled; releases from then on are queued
+ *   and sent in sequence order once the last pull request ended and the server forgot it
+ *   (`releaseUnsettled()`, at most about 3 s).
  * - A release while still pulling is a plain `nak()`: the server redelivers it at once (to this instance or
  *   another). No delay: on nats-server 2.9 a delayed redelivery that falls after intake stopped is dropped from
  *   the redelivery queue until `ack_wait` (see NatsReleaseQueue). The core releases only when it gives a message
@@ -70,6 +71,8 @@ export interface NatsConsumerLoopOptions {
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;
   private rounds: NatsPullRounds | undefined;
+  /** Resolves once every pull loop closed so far saw its last pull request end. */
+  private roundsClosed: Promise<void> = Promise.resolve();
   private restartRequested = false;
   private work: Promise<void> = Promise.resolve();
   private retry: NodeJS.Timeout | undefined;
@@ -145,13 +148,14 @@ export class NatsConsumerLoop implements NatsSettlement {
     if (this.state !== 'stopped') this.barrier.raise();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.state = 'stopped';
     clearTimeout(this.retry);
     this.retry = undefined;
-    await this.reconcile();
+    if (this.rounds) void this.closeRounds();
     const waiting = [...this.barrier.cancel(), ...this.parked.splice(0)];
     for (const message of waiting) message.release();
+    return Promise.resolve();
   }
 
   /** `working()` on every held message and every release not sent yet. */
@@ -160,8 +164,13 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.releases.keepAlive();
   }
 
-  /** Releases every held message and sends all releases (shutdown, after `stop()`). */
+  /**
+   * Waits until the last pull request ended (what still arrived for it is released), then releases every held
+   * message and sends all releases (shutdown, after `stop()`).
+   */
   async releaseUnsettled(): Promise<void> {
+    await this.work;
+    await this.roundsClosed;
     for (const message of this.tracker.unsettled()) message.release();
     await this.releases.flush();
   }
@@ -245,10 +254,12 @@ export class NatsConsumerLoop implements NatsSettlement {
   }
 
   /** Closes the pull loop once the current pull request ended (see NatsPullRounds). */
-  private async closeRounds(): Promise<void> {
+  private closeRounds(): Promise<void> {
     const rounds = this.rounds!;
     this.rounds = undefined;
-    await rounds.close();
+    const closed = rounds.close();
+    this.roundsClosed = Promise.all([this.roundsClosed, closed]).then(() => undefined);
+    return closed;
   }
 
   private receive(msg: JsMsg): void {

@@ -40,10 +40,11 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
  * - nats.js reconnects forever; pull loops are reopened after a reconnect, and what arrives from the drop on
  *   waits behind the recovery barrier so per-aggregate order holds (`NatsRecoveryBarrier`).
- * - `stopConsuming()` stops the pull loops once their current pull requests ended, so nothing is left on the
- *   wire (at most about 3 s; no delivery after it resolves); settlements still go out.
- * - `close()` stops intake, releases every unsettled message (sent in sequence order once the server forgot
- *   our pull requests), then drains and closes the connection. Idempotent.
+ * - `stopConsuming()` ends intake at once (no delivery after it resolves; what still arrives for the last pull
+ *   requests is released); settlements still go out.
+ * - `close()` stops intake, releases every unsettled message (sent in sequence order once the last pull
+ *   requests ended and the server forgot them, at most about 3 s later), then drains and closes the
+ *   connection. Idempotent.
  */
 export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
