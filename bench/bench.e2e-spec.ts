@@ -44,6 +44,7 @@ describeWithBrokers('benchmark harness, --quick', () => {
 
     expect(report.summaries.map((s) => `${s.scenario}/${s.contender}`)).toEqual([
       'jetstream-noop/eventbus',
+      'jetstream-noop/eventbus-unobserved',
       'jetstream-noop/jetstream-consume',
       'memory-scale/eventbus',
     ]);
