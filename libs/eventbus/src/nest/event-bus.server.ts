@@ -271,7 +271,12 @@ export class EventBusServer
     const transport = await this.connection.get('listen');
     this.transport = transport;
     this.dispatcher = new Dispatcher(
-      { ...limits, retry, deadLetterEnabled: deadLetterSuffix !== undefined },
+      {
+        ...limits,
+        retry,
+        deadLetterEnabled: deadLetterSuffix !== undefined,
+        deadLetterStack: this.options.deadLetterStack,
+      },
       {
         onPressure: (saturated) => (saturated ? transport.pause() : transport.resume()),
         onEvent: (event) => this.report(event),

@@ -113,11 +113,11 @@ export class MemoryTransport implements Transport {
     this.broker.publish(`${message.topic}${suffix}`, {
       key: message.key,
       value: message.value,
-      headers: deadLetterHeaders(message.headers, {
-        topic: message.topic,
-        offset: message.sequence,
-        ...info,
-      }),
+      headers: deadLetterHeaders(
+        message.headers,
+        { topic: message.topic, offset: message.sequence, key: message.key, group: this.options.group },
+        info,
+      ),
     });
   }
 }
