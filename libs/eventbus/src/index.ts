@@ -9,6 +9,11 @@ export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decora
 export { RawEvent } from './nest/raw-event.decorator';
 export { DeadLetters } from './nest/dead-letters.decorator';
 export type { DeadLetter } from './dead-letters/dead-letter';
+export {
+  DeadLetterQueue,
+  type ReplayOptions,
+  type ReplaySelection,
+} from './dead-letters/dead-letter-queue';
 export { EventBusHealthIndicator, type EventBusHealthDetails } from './nest/event-bus-health.indicator';
 export {
   EVENT_BUS_OPTIONS,
@@ -32,6 +37,7 @@ export { MissingDependencyError } from './errors/missing-dependency.error';
 export { TransportClosedError } from './errors/transport-closed.error';
 export { PublishTimeoutError } from './errors/publish-timeout.error';
 export { SettlementError } from './errors/settlement.error';
+export { DeadLetterQueueError } from './errors/dead-letter-queue.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';
