@@ -14,7 +14,7 @@ export interface DeadLetterBatch {
 
 /**
  * Where a transport keeps which dead letters were replayed: per dead-letter destination, a consumer of its own
- * (memory: a group of the broker; Kafka: the consumer group `KAFKA_DEAD_LETTER_GROUP`; JetStream: a durable over
+ * (memory: a group of the broker; Kafka: a consumer group per dead-letter topic; JetStream: a durable over
  * the dead-letter subject) that acknowledges a dead letter once it was replayed.
  */
 export interface DeadLetterStore {

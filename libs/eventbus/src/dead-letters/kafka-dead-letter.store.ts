@@ -8,7 +8,7 @@ import type { StoredDeadLetter } from './dead-letter';
 import { type DeadLetterBatch, type DeadLetterStore, EMPTY_BATCH } from './dead-letter.store';
 import { advanceReplayed, formatReplayedOffsets, parseReplayedOffsets } from './replayed-offsets';
 
-/** Consumer group that records, per dead-letter topic, which dead letters were replayed. */
+/** Prefix of the consumer group `<prefix>.<dead-letter topic>` that records which dead letters were replayed. */
 export const KAFKA_DEAD_LETTER_GROUP = 'nest-ordered-eventbus.dead-letter-replay';
 
 /** How long one read may take (joining the group included) before it fails. */
@@ -25,7 +25,7 @@ interface PartitionState {
 }
 
 /**
- * Dead letters on Kafka. The consumer group `KAFKA_DEAD_LETTER_GROUP` reads a dead-letter topic up to its end
+ * Dead letters on Kafka. The consumer group `nest-ordered-eventbus.dead-letter-replay.<dead-letter topic>` reads a dead-letter topic up to its end
  * as it was when the read started; replayed dead letters are committed: the offset moves over every replayed
  * run from the oldest, and the offsets replayed out of order above it travel in the commit's metadata. A dead
  * letter is thus never read as waiting once its replay was committed. One read at a time per topic.
@@ -52,7 +52,10 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
     if (!(await this.admin.listTopics()).includes(deadLetterTopic)) return EMPTY_BATCH;
     const states = await this.partitionStates(deadLetterTopic);
     if (states.every((s) => s.committed >= s.end)) return EMPTY_BATCH;
-    const consumer = this.kafka.consumer({ groupId: KAFKA_DEAD_LETTER_GROUP, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({
+      groupId: `${KAFKA_DEAD_LETTER_GROUP}.${deadLetterTopic}`,
+      allowAutoTopicCreation: false,
+    });
     try {
       const letters = await this.consume(consumer, deadLetterTopic, states);
       return {
@@ -73,7 +76,7 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
   private async partitionStates(topic: string): Promise<PartitionState[]> {
     const [ends, committed] = await Promise.all([
       this.admin.fetchTopicOffsets(topic),
-      this.admin.fetchOffsets({ groupId: KAFKA_DEAD_LETTER_GROUP, topics: [topic] }),
+      this.admin.fetchOffsets({ groupId: `${KAFKA_DEAD_LETTER_GROUP}.${topic}`, topics: [topic] }),
     ]);
     const commits = new Map(committed[0]?.partitions.map((p) => [p.partition, p]) ?? []);
     return ends.map(({ partition, high, low }) => {
