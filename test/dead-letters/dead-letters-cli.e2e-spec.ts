@@ -63,7 +63,16 @@ describeWithBrokers('The dead-letter CLI against the real brokers', () => {
 
   it('fails with exit code 1 when the broker cannot be reached', async () => {
     const port = await freePort();
-    const result = await cli('dlq', 'list', '--transport', 'nats', '--topic', 'orders', '--servers', `nats://127.0.0.1:${port}`);
+    const result = await cli(
+      'dlq',
+      'list',
+      '--transport',
+      'nats',
+      '--topic',
+      'orders',
+      '--servers',
+      `nats://127.0.0.1:${port}`,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: /);
   });
@@ -100,7 +109,10 @@ describeWithBrokers('The dead-letter CLI against the real brokers', () => {
         for (const id of ['a-1', 'b-1', 'c-1']) {
           await app.bus.publishDomainEvent(topic, { aggregateId: id, type: 'T', version: 1, payload: {} });
         }
-        await waitFor(() => deadLetters.length >= 3, () => `${deadLetters.length} dead letters`);
+        await waitFor(
+          () => deadLetters.length >= 3,
+          () => `${deadLetters.length} dead letters`,
+        );
         const base = ['--transport', transport.name, '--topic', topic, ...connection];
 
         const table = await cli('dlq', 'list', ...base);
@@ -127,14 +139,23 @@ describeWithBrokers('The dead-letter CLI against the real brokers', () => {
         const repeated = await cli('dlq', 'replay', ...base, '--ids', target.id);
         expect(repeated.code).toBe(0);
         expect(repeated.stdout.trim()).toBe(`replayed 0 dead letter(s) to ${topic}`);
-        await waitFor(() => handled.includes('b-1'), () => JSON.stringify(handled));
+        await waitFor(
+          () => handled.includes('b-1'),
+          () => JSON.stringify(handled),
+        );
 
         const all = await cli('dlq', 'replay', ...base, '--all', '--json');
         expect(all.code).toBe(0);
-        expect((JSON.parse(all.stdout) as { key: string }[]).map((l) => l.key).sort()).toEqual(['a-1', 'c-1']);
+        expect((JSON.parse(all.stdout) as { key: string }[]).map((l) => l.key).sort()).toEqual([
+          'a-1',
+          'c-1',
+        ]);
         const none = await cli('dlq', 'replay', ...base, '--all');
         expect(none.stdout.trim()).toBe(`replayed 0 dead letter(s) to ${topic}`);
-        await waitFor(() => handled.length >= 3, () => JSON.stringify(handled));
+        await waitFor(
+          () => handled.length >= 3,
+          () => JSON.stringify(handled),
+        );
         expect([...handled].sort()).toEqual(['a-1', 'b-1', 'c-1']);
 
         const empty = await cli('dlq', 'list', ...base);

@@ -30,7 +30,10 @@ function controllerFor(topic: string, state: { healed: boolean }) {
     onOrder(@Payload() e: DomainEventEnvelope, @Ctx() ctx: EventBusContext) {
       if (!state.healed && e.type === 'Poison') throw new Error('boom');
       if (!state.healed && e.type === 'Rejected') throw new DeadLetterError('rejected by rule');
-      handled.push({ aggregateId: e.aggregateId, replayCount: ctx.getHeaders()[DeadLetterHeaders.replayCount] });
+      handled.push({
+        aggregateId: e.aggregateId,
+        replayCount: ctx.getHeaders()[DeadLetterHeaders.replayCount],
+      });
     }
 
     @DeadLetters(topic)
@@ -60,7 +63,12 @@ describeWithBrokers('Dead letters you can read and replay', () => {
         [OrdersController],
       );
       try {
-        const event = (aggregateId: string, type: string) => ({ aggregateId, type, version: 1, payload: { n: 1 } });
+        const event = (aggregateId: string, type: string) => ({
+          aggregateId,
+          type,
+          version: 1,
+          payload: { n: 1 },
+        });
         await app.server.unwrap().publish(topic, {
           key: 'malformed-1',
           value: MALFORMED,
@@ -123,7 +131,11 @@ describeWithBrokers('Dead letters you can read and replay', () => {
         expect((await queue.list(topic)).map((l) => l.key).sort()).toEqual(['malformed-1', 'rejected-1']);
 
         const progress: string[] = [];
-        const rest = await queue.replay(topic, { all: true }, { onProgress: (n, total) => progress.push(`${n}/${total}`) });
+        const rest = await queue.replay(
+          topic,
+          { all: true },
+          { onProgress: (n, total) => progress.push(`${n}/${total}`) },
+        );
         expect(rest.map((l) => l.key).sort()).toEqual(['malformed-1', 'rejected-1']);
         expect(progress).toEqual(['1/2', '2/2']);
         // A second replay right after never republishes what the first did.

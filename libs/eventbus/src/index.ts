@@ -9,11 +9,7 @@ export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decora
 export { RawEvent } from './nest/raw-event.decorator';
 export { DeadLetters } from './nest/dead-letters.decorator';
 export type { DeadLetter } from './dead-letters/dead-letter';
-export {
-  DeadLetterQueue,
-  type ReplayOptions,
-  type ReplaySelection,
-} from './dead-letters/dead-letter-queue';
+export { DeadLetterQueue, type ReplayOptions, type ReplaySelection } from './dead-letters/dead-letter-queue';
 export { EventBusHealthIndicator, type EventBusHealthDetails } from './nest/event-bus-health.indicator';
 export {
   EVENT_BUS_OPTIONS,

@@ -47,7 +47,9 @@ export class DeadLetterQueue implements OnApplicationShutdown {
   list(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) {
-      return Promise.reject(new InvalidOptionsError('limit', 'a positive integer', limit, { source: 'list' }));
+      return Promise.reject(
+        new InvalidOptionsError('limit', 'a positive integer', limit, { source: 'list' }),
+      );
     }
     return this.serialized(topic, async (store, deadLetterTopic) => {
       const batch = await store.read(deadLetterTopic);
@@ -145,9 +147,11 @@ export class DeadLetterQueue implements OnApplicationShutdown {
       .catch(() => undefined)
       .then(async () => run(await this.store!, `${topic}${suffix}`));
     this.queues.set(topic, next);
-    void next.finally(() => {
-      if (this.queues.get(topic) === next) this.queues.delete(topic);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.queues.get(topic) === next) this.queues.delete(topic);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

@@ -115,7 +115,12 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
           if (offset >= state.committed && !state.above.has(offset)) {
             const headers = stringHeaders(m.headers);
             letters.push({
-              letter: { id: `${batch.partition}:${offset}`, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0), headers },
+              letter: {
+                id: `${batch.partition}:${offset}`,
+                key: m.key?.toString(),
+                value: m.value ?? Buffer.alloc(0),
+                headers,
+              },
               at: Number(m.timestamp),
               partition: batch.partition,
               offset,

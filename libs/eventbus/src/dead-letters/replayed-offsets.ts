@@ -17,7 +17,7 @@ export function parseReplayedOffsets(text: string | null | undefined): Set<numbe
 export function formatReplayedOffsets(offsets: Iterable<number>): string {
   const sorted = [...new Set(offsets)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);

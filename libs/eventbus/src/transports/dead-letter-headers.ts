@@ -66,6 +66,7 @@ export function deadLetterHeaders(
   if (origin.partition !== undefined) headers[DeadLetterHeaders.originalPartition] = String(origin.partition);
   if (origin.key !== undefined) headers[DeadLetterHeaders.originalKey] = origin.key;
   if (info.errorClass !== undefined) headers[DeadLetterHeaders.errorClass] = info.errorClass;
-  if (info.stack !== undefined) headers[DeadLetterHeaders.errorStack] = truncate(info.stack, MAX_STACK_LENGTH);
+  if (info.stack !== undefined)
+    headers[DeadLetterHeaders.errorStack] = truncate(info.stack, MAX_STACK_LENGTH);
   return headers;
 }

@@ -68,8 +68,18 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   const options: EventBusModuleOptions = {
     transport,
     ...(transport === 'kafka'
-      ? { kafka: { brokers: list(values.brokers) ?? ['localhost:9092'], clientId: 'nest-ordered-eventbus-cli' } }
-      : { nats: { servers: list(values.servers) ?? ['nats://localhost:4222'], stream: values.stream ?? 'EVENTS' } }),
+      ? {
+          kafka: {
+            brokers: list(values.brokers) ?? ['localhost:9092'],
+            clientId: 'nest-ordered-eventbus-cli',
+          },
+        }
+      : {
+          nats: {
+            servers: list(values.servers) ?? ['nats://localhost:4222'],
+            stream: values.stream ?? 'EVENTS',
+          },
+        }),
     ...(values.suffix ? { deadLetter: { suffix: values.suffix } } : {}),
   };
   const limit = values.limit === undefined ? 100 : Number(values.limit);

@@ -13,5 +13,12 @@ export function deadLetterTable(letters: readonly DeadLetter[]): string {
   ]);
   const all = [['ID', 'FAILED AT', 'ATTEMPTS', 'KEY', 'REASON'], ...rows];
   const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

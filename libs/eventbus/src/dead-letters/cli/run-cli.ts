@@ -57,7 +57,9 @@ export async function runCli(argv: readonly string[], io: CliOutput): Promise<nu
     const e = error as Error;
     const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message})` : '';
     io.err(`error: ${e.name ?? 'Error'}: ${e.message}${cause}\n`);
-    return e.name === 'InvalidOptionsError' || e.name === 'InvalidTopicError' ? ExitCode.usage : ExitCode.failed;
+    return e.name === 'InvalidOptionsError' || e.name === 'InvalidTopicError'
+      ? ExitCode.usage
+      : ExitCode.failed;
   } finally {
     await queue?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
