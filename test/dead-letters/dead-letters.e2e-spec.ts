@@ -160,4 +160,27 @@ describeWithBrokers('Dead letters you can read and replay', () => {
       }
     });
   });
+
+  it('write the error stack only with deadLetter.includeStack', async () => {
+    const memory = TRANSPORTS.find((t) => t.name === 'memory') ?? {
+      options: (scope: string) => ({ transport: 'memory' as const, memory: { broker: scope } }),
+    };
+    const scope = uniqueName('dlq-stack');
+    const topic = `${scope}.orders`;
+    const { OrdersController, deadLetters } = controllerFor(topic, { healed: false });
+    const app = await startApp(
+      { ...memory.options(scope), retry: { maxAttempts: 1 }, deadLetter: { includeStack: true } },
+      [OrdersController],
+    );
+    try {
+      await app.bus.publishDomainEvent(topic, { aggregateId: 'p', type: 'Poison', version: 1, payload: {} });
+      await waitFor(
+        () => deadLetters.length === 1,
+        () => `${deadLetters.length} dead letters`,
+      );
+      expect(deadLetters[0].headers[DeadLetterHeaders.errorStack]).toMatch(/^Error: boom\n\s+at /);
+    } finally {
+      await app.close();
+    }
+  });
 });

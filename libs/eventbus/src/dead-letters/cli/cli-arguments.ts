@@ -11,7 +11,7 @@ Connection:
   --brokers <host:port,...>   Kafka bootstrap brokers (default localhost:9092)
   --servers <url,...>         nats-server addresses (default nats://localhost:4222)
   --stream <name>             JetStream stream of the topic (default EVENTS)
-  --suffix <suffix>           dead-letter suffix (default .dlq)
+  --suffix <suffix>           dead-letter suffix (default .dlq; one starting with - as --suffix=-dlq)
 
 <topic> is the original topic: its dead letters are read from <topic><suffix>.
 Exit codes: 0 done, 1 failed (broker unreachable, replay failed), 2 wrong command line.`;
