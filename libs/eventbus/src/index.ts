@@ -7,8 +7,16 @@ export { EventBusClient } from './nest/event-bus.client';
 export { EventBusContext } from './nest/event-bus.context';
 export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decorator';
 export { RawEvent } from './nest/raw-event.decorator';
+export { DeadLetters } from './nest/dead-letters.decorator';
+export type { DeadLetter } from './dead-letters/dead-letter';
+export { DeadLetterQueue, type ReplayOptions, type ReplaySelection } from './dead-letters/dead-letter-queue';
 export { EventBusHealthIndicator, type EventBusHealthDetails } from './nest/event-bus-health.indicator';
-export { EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT, DOMAIN_EVENT_EXTRA } from './nest/event-bus.constants';
+export {
+  EVENT_BUS_OPTIONS,
+  EVENT_BUS_TRANSPORT,
+  DOMAIN_EVENT_EXTRA,
+  DEAD_LETTERS_EXTRA,
+} from './nest/event-bus.constants';
 // Envelope and codecs
 export * from './envelope/domain-event-envelope';
 export { EnvelopeHeaders } from './envelope/envelope-headers';
@@ -25,6 +33,7 @@ export { MissingDependencyError } from './errors/missing-dependency.error';
 export { TransportClosedError } from './errors/transport-closed.error';
 export { PublishTimeoutError } from './errors/publish-timeout.error';
 export { SettlementError } from './errors/settlement.error';
+export { DeadLetterQueueError } from './errors/dead-letter-queue.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
 export { MessageDecodeError } from './errors/message-decode.error';
 export { MessageEncodeError } from './errors/message-encode.error';

@@ -30,6 +30,8 @@ export interface DispatcherSettings {
   readonly retry: Required<RetryOptions>;
   /** Whether a dead-letter destination exists; without one, raw messages asked to dead-letter are dropped. */
   readonly deadLetterEnabled: boolean;
+  /** Whether dead letters carry the error's stack (`deadLetter.includeStack`). Default false. */
+  readonly deadLetterStack?: boolean;
 }
 
 export interface DispatcherHooks {
@@ -276,7 +278,7 @@ export class Dispatcher {
       case 'dead-letter':
         if (raw && !this.settings.deadLetterEnabled)
           return this.acknowledge(mailbox, entry, 'dropped', decision.reason);
-        return this.deadLetter(mailbox, entry, decision.reason ?? 'dead-letter requested');
+        return this.deadLetter(mailbox, entry, decision.reason ?? 'dead-letter requested', decision.error);
       case 'retry': {
         if (raw) return this.acknowledge(mailbox, entry, 'dropped', decision.reason);
         const reason = decision.reason ?? 'failed';
@@ -286,7 +288,12 @@ export class Dispatcher {
           return this.afterSettlement(mailbox);
         }
         if (entry.attempt >= (job.maxAttempts ?? this.settings.retry.maxAttempts)) {
-          return this.deadLetter(mailbox, entry, `${reason} (after ${entry.attempt} attempts)`);
+          return this.deadLetter(
+            mailbox,
+            entry,
+            `${reason} (after ${entry.attempt} attempts)`,
+            decision.error,
+          );
         }
         const delayMs = requestedRetryDelayMs(decision.delayMs, entry.attempt, this.settings.retry);
         this.emit('retry-scheduled', entry, reason, delayMs);
@@ -325,12 +332,18 @@ export class Dispatcher {
    * this mailbox waits: no slot is held meanwhile. The message is released instead when the dispatcher closes,
    * or when it belongs to another consumer now (`MessageRevokedError`, or `isRevoked()`).
    */
-  private async deadLetter(mailbox: Mailbox, entry: MailboxEntry, reason: string): Promise<void> {
+  private async deadLetter(
+    mailbox: Mailbox,
+    entry: MailboxEntry,
+    reason: string,
+    error: unknown,
+  ): Promise<void> {
     entry.settled = true;
     const message = entry.job.message;
+    const info = { reason, attempts: entry.attempt, ...errorDetails(error, this.settings.deadLetterStack) };
     for (let failures = 1; ; failures++) {
       try {
-        await message.deadLetter({ reason, attempts: entry.attempt });
+        await message.deadLetter(info);
         break;
       } catch (error) {
         if (isMessageRevoked(error)) return this.handBack(mailbox, entry);
@@ -426,5 +439,16 @@ export class Dispatcher {
     } catch {
       // A reporting hook must not break settlement.
     }
+  }
+}
+
+/** Class name (and, when asked for, stack) of the error behind a dead letter; never throws. */
+function errorDetails(error: unknown, withStack = false): { errorClass?: string; stack?: string } {
+  try {
+    if (!(error instanceof Error)) return {};
+    const errorClass = error.name || error.constructor.name;
+    return withStack && typeof error.stack === 'string' ? { errorClass, stack: error.stack } : { errorClass };
+  } catch {
+    return {};
   }
 }

@@ -7,11 +7,14 @@ const originalErrors = new OriginalErrorInterceptor();
 
 /**
  * `@EventPattern(topic, EVENT_BUS_TRANSPORT, extras)` plus the interceptor that keeps the handler's original
- * error: what `@DomainEvent` and `@RawEvent` are made of. Bound to `EventBusServer` only.
+ * error: what `@DomainEvent`, `@RawEvent` and `@DeadLetters` are made of. Bound to `EventBusServer` only.
  */
-export function EventBusHandler(topic: string, extras: Record<string, unknown>): MethodDecorator {
+export function EventBusHandler(
+  pattern: string | Record<string, string>,
+  extras: Record<string, unknown>,
+): MethodDecorator {
   return applyDecorators(
-    EventPattern(topic, EVENT_BUS_TRANSPORT, extras) as MethodDecorator,
+    EventPattern(pattern, EVENT_BUS_TRANSPORT, extras) as MethodDecorator,
     UseInterceptors(originalErrors),
   );
 }

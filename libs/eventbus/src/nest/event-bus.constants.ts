@@ -6,3 +6,6 @@ export const EVENT_BUS_TRANSPORT = Symbol('EVENT_BUS_TRANSPORT');
 
 /** Key in a handler's `extras` that marks a `@DomainEvent` handler; its value is the `DomainEventOptions`. */
 export const DOMAIN_EVENT_EXTRA = 'eventbus:domainEvent';
+
+/** Key in a handler's `extras` that marks a `@DeadLetters` handler; its value is the original topic. */
+export const DEAD_LETTERS_EXTRA = 'eventbus:deadLetters';

@@ -1,5 +1,6 @@
 import { Inject, Logger, Module } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
+import { DeadLetterQueue } from '../dead-letters/dead-letter-queue';
 import { Observability } from '../observability/observability';
 import {
   resolveEventBusOptions,
@@ -18,7 +19,7 @@ import { runShutdownHooksFirst } from './shutdown-order';
 /**
  * `EventBusModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`: provides
  * `EventBusServer` (the transport strategy), `EventBus` (publisher) and `EventBusClient` (`ClientProxy`), which
- * share one broker connection, and `EventBusHealthIndicator`. Metrics (prom-client) and tracing
+ * share one broker connection, `EventBusHealthIndicator` and `DeadLetterQueue`. Metrics (prom-client) and tracing
  * (`@opentelemetry/api`) are on when those packages are installed, unless `observability` turns them off. Global by default (`isGlobal: false` to opt out). Options are validated when the
  * module is created; an invalid one fails with `InvalidOptionsError` naming it.
  *
@@ -44,8 +45,16 @@ import { runShutdownHooksFirst } from './shutdown-order';
     EventBus,
     EventBusClient,
     EventBusHealthIndicator,
+    DeadLetterQueue,
   ],
-  exports: [EVENT_BUS_OPTIONS, EventBusServer, EventBus, EventBusClient, EventBusHealthIndicator],
+  exports: [
+    EVENT_BUS_OPTIONS,
+    EventBusServer,
+    EventBus,
+    EventBusClient,
+    EventBusHealthIndicator,
+    DeadLetterQueue,
+  ],
 })
 export class EventBusModule extends ConfigurableEventBusModule {
   constructor(@Inject(ModulesContainer) modules: ModulesContainer) {

@@ -16,6 +16,7 @@ import type {
 } from '../dispatcher/dispatcher-events';
 import { decodeEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
+import { readDeadLetter } from '../dead-letters/dead-letter';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { SettlementError } from '../errors/settlement.error';
 import { ConsumerObserver } from '../observability/consumer-observer';
@@ -36,7 +37,12 @@ import type {
 } from '../transports/transport.port';
 import type { DomainEventOptions } from './domain-event.decorator';
 import { EventBusConnection } from './event-bus.connection';
-import { DOMAIN_EVENT_EXTRA, EVENT_BUS_OPTIONS, EVENT_BUS_TRANSPORT } from './event-bus.constants';
+import {
+  DEAD_LETTERS_EXTRA,
+  DOMAIN_EVENT_EXTRA,
+  EVENT_BUS_OPTIONS,
+  EVENT_BUS_TRANSPORT,
+} from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
 import { runWithProcessingHooks } from './processing-hooks';
 
@@ -61,9 +67,13 @@ export type EventBusServerEvents = Record<DispatcherEventType, (event: Dispatche
 };
 
 interface Route {
+  /** The Nest pattern its handlers are registered under. */
+  readonly pattern: string;
   readonly topic: string;
   readonly semantics: DeliverySemantics;
   readonly maxAttempts: number | undefined;
+  /** `@DeadLetters`: every message is handed over as a `DeadLetter`, never decoded by a codec. */
+  readonly deadLetters: boolean;
 }
 
 /**
@@ -271,7 +281,12 @@ export class EventBusServer
     const transport = await this.connection.get('listen');
     this.transport = transport;
     this.dispatcher = new Dispatcher(
-      { ...limits, retry, deadLetterEnabled: deadLetterSuffix !== undefined },
+      {
+        ...limits,
+        retry,
+        deadLetterEnabled: deadLetterSuffix !== undefined,
+        deadLetterStack: this.options.deadLetterStack,
+      },
       {
         onPressure: (saturated) => (saturated ? transport.pause() : transport.resume()),
         onEvent: (event) => this.report(event),
@@ -352,7 +367,21 @@ export class EventBusServer
           [...kinds],
         );
       }
-      this.routes.set(pattern, { topic: pattern, semantics: [...kinds][0], maxAttempts });
+      const route = deadLettersRoute(pattern, handlers, this.options.deadLetterSuffix) ?? {
+        pattern,
+        topic: pattern,
+        semantics: [...kinds][0],
+        maxAttempts,
+        deadLetters: false,
+      };
+      if (this.routes.has(route.topic)) {
+        throw new InvalidOptionsError(
+          `handlers of "${route.topic}"`,
+          'either @DeadLetters of its topic or handlers of the dead-letter topic itself, not both',
+          pattern,
+        );
+      }
+      this.routes.set(route.topic, route);
     }
   }
 
@@ -369,7 +398,11 @@ export class EventBusServer
     let data: unknown;
     let aggregateId: string | undefined;
     try {
-      if (route.semantics === 'domain-event') {
+      if (route.deadLetters) {
+        const partition = message.partition === undefined ? '' : `${message.partition}:`;
+        data = readDeadLetter({ ...message, id: `${partition}${message.sequence}` });
+        aggregateId = (data as { key?: string }).key;
+      } else if (route.semantics === 'domain-event') {
         const envelope = decodeEnvelope(message.value, message.headers);
         data = envelope;
         aggregateId = envelope.aggregateId;
@@ -380,12 +413,18 @@ export class EventBusServer
     } catch (error) {
       const reason = `undecodable message: ${describeError(error)}`;
       const decision =
-        route.semantics === 'domain-event' ? AckDecision.deadLetter(reason) : AckDecision.discard(reason);
+        route.semantics === 'domain-event'
+          ? AckDecision.deadLetter(reason, { error })
+          : AckDecision.discard(reason);
       dispatcher.submit(this.settledJob(message, route.semantics, decision));
       return;
     }
     const transportName = this.transport!.name;
-    const decode = route.semantics === 'domain-event' ? decodeEnvelope : decodeRaw;
+    const decode = route.deadLetters
+      ? () => readDeadLetter({ ...message, id: (data as { id: string }).id })
+      : route.semantics === 'domain-event'
+        ? decodeEnvelope
+        : decodeRaw;
     // Every handler call gets its own copy: a handler that mutates its payload changes nothing for the next
     // handler or the next attempt. The copy decoded above serves the first call.
     let unused: unknown = data;
@@ -404,7 +443,10 @@ export class EventBusServer
         this.observer.attempt(
           {
             topic: message.topic,
-            messageId: route.semantics === 'domain-event' ? (data as { id: string }).id : undefined,
+            messageId:
+              route.semantics === 'domain-event' && !route.deadLetters
+                ? (data as { id: string }).id
+                : undefined,
             aggregateId,
             attempt: attempt.attempt,
             partition: message.partition,
@@ -415,8 +457,8 @@ export class EventBusServer
           route.semantics,
           () =>
             this.handleEvent(
-              route.topic,
-              { pattern: route.topic, data },
+              route.pattern,
+              { pattern: route.pattern, data },
               new EventBusContext([message, attempt, transportName, aggregateId]),
               payloads,
             ),
@@ -465,6 +507,26 @@ export class EventBusServer
       }
     }
   }
+}
+
+/**
+ * The route of `@DeadLetters(topic)` handlers: `<topic><suffix>`, at-least-once. Undefined for other handlers;
+ * throws `InvalidOptionsError` while dead-lettering is off.
+ */
+function deadLettersRoute(
+  pattern: string,
+  handlers: readonly MessageHandler[],
+  suffix: string | undefined,
+): Route | undefined {
+  const original = handlers[0].extras?.[DEAD_LETTERS_EXTRA] as string | undefined;
+  if (original === undefined) return undefined;
+  if (suffix === undefined) {
+    throw new InvalidOptionsError('deadLetter', 'on (not false) for @DeadLetters handlers', false, {
+      source: `@DeadLetters(${JSON.stringify(original)})`,
+    });
+  }
+  const topic = `${original}${suffix}`;
+  return { pattern, topic, semantics: 'domain-event', maxAttempts: undefined, deadLetters: true };
 }
 
 /**

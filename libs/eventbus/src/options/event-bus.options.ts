@@ -54,6 +54,8 @@ export interface RetryOptions {
 export interface DeadLetterOptions {
   /** Default `'.dlq'`: `orders` -> `orders.dlq`. */
   suffix?: string;
+  /** Write the error's stack into the `x-dead-letter-error-stack` header. Default `false`. */
+  includeStack?: boolean;
 }
 
 /** Memory transport options. */
@@ -92,6 +94,8 @@ export interface ResolvedEventBusOptions {
   retry: Required<RetryOptions>;
   /** Undefined when dead-lettering is off. */
   deadLetterSuffix: string | undefined;
+  /** `deadLetter.includeStack`; false when dead-lettering is off. */
+  deadLetterStack: boolean;
   publishTimeoutMs: number;
   observability: ResolvedObservabilityOptions;
 }
@@ -139,9 +143,11 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   }
   const handlerTimeoutMs = check.durationMs('dispatcher.handlerTimeoutMs', d.handlerTimeoutMs ?? 30_000, 1);
   let deadLetterSuffix: string | undefined;
+  let deadLetterStack = false;
   if (options.deadLetter !== false) {
     const deadLetter = checkedSection('deadLetter', options.deadLetter, OPTION_KEYS.deadLetter);
     deadLetterSuffix = check.nonEmptyString('deadLetter.suffix', deadLetter.suffix ?? '.dlq');
+    deadLetterStack = check.boolean('deadLetter.includeStack', deadLetter.includeStack ?? false);
     checkDeadLetterSuffix(transport, deadLetterSuffix);
   }
   const resolvedNats = transport === 'nats' ? resolveNatsOptions(nats) : undefined;
@@ -179,6 +185,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     },
     retry,
     deadLetterSuffix,
+    deadLetterStack,
     publishTimeoutMs: check.durationMs('publishTimeoutMs', options.publishTimeoutMs ?? 30_000, 1),
     observability: resolveObservabilityOptions(options.observability),
   };

@@ -48,7 +48,7 @@ export const OPTION_KEYS = {
     multiplier: true,
     jitter: true,
   }),
-  deadLetter: keysOf<DeadLetterOptions>({ suffix: true }),
+  deadLetter: keysOf<DeadLetterOptions>({ suffix: true, includeStack: true }),
   memory: keysOf<MemoryTransportOptions>({ broker: true, group: true }),
   /** `kafka.client` is passed to kafkajs as is: its keys are not checked. */
   kafka: keysOf<KafkaTransportOptions>({

@@ -15,18 +15,20 @@ export class AckDecision {
     readonly kind: AckDecisionKind,
     readonly reason?: string,
     readonly delayMs?: number,
+    /** The error that led to this decision, when there was one (its class and stack go into dead-letter headers). */
+    readonly error?: unknown,
   ) {}
 
   static ack(): AckDecision {
     return new AckDecision('ack');
   }
 
-  static retry(options: { delayMs?: number; reason?: string } = {}): AckDecision {
-    return new AckDecision('retry', options.reason ?? 'retry requested', options.delayMs);
+  static retry(options: { delayMs?: number; reason?: string; error?: unknown } = {}): AckDecision {
+    return new AckDecision('retry', options.reason ?? 'retry requested', options.delayMs, options.error);
   }
 
-  static deadLetter(reason: string): AckDecision {
-    return new AckDecision('dead-letter', reason);
+  static deadLetter(reason: string, options: { error?: unknown } = {}): AckDecision {
+    return new AckDecision('dead-letter', reason, undefined, options.error);
   }
 
   static discard(reason: string): AckDecision {

@@ -27,11 +27,11 @@ export function decisionForError(error: unknown): AckDecision {
   try {
     if (error instanceof AckDecision) return error;
     if (error instanceof RetryableError)
-      return AckDecision.retry({ delayMs: error.delayMs, reason: error.message });
-    if (error instanceof DeadLetterError) return AckDecision.deadLetter(error.reason);
+      return AckDecision.retry({ delayMs: error.delayMs, reason: error.message, error });
+    if (error instanceof DeadLetterError) return AckDecision.deadLetter(error.reason, { error });
     if (error instanceof DiscardError) return AckDecision.discard(error.reason);
   } catch {
     // `instanceof` itself threw (a Proxy): fall through to the generic retry.
   }
-  return AckDecision.retry({ reason: describeError(error) });
+  return AckDecision.retry({ reason: describeError(error), error });
 }

@@ -33,6 +33,10 @@ export interface OutboundMessage {
 export interface DeadLetterInfo {
   readonly reason: string;
   readonly attempts: number;
+  /** Class name of the error that decided it (`DeadLetterError`, `EnvelopeDecodeError`, ...), when known. */
+  readonly errorClass?: string;
+  /** Stack of that error; only with `deadLetter.includeStack: true`. */
+  readonly stack?: string;
 }
 
 /**

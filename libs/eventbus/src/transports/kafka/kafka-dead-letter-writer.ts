@@ -19,12 +19,13 @@ export type ConfirmedSend = (topic: string, message: Message) => Promise<void>;
 
 /**
  * Writes dead letters to `<topic><suffix>`: the original key, value and headers (byte for byte, repeated
- * keys included) plus the `x-dead-letter-*` headers (original topic, partition, offset, error, attempts,
- * time), which replace original headers of the same name.
+ * keys included) plus the `x-dead-letter-*` headers of `DeadLetterHeaders`, which replace original headers
+ * of the same name.
  */
 export class KafkaDeadLetterWriter {
   constructor(
     readonly suffix: string,
+    private readonly groupId: string,
     private readonly send: ConfirmedSend,
   ) {}
 
@@ -41,9 +42,10 @@ export class KafkaDeadLetterWriter {
         topic: source.topic,
         partition: source.partition,
         offset: source.offset,
-        reason: info.reason,
-        attempts: info.attempts,
+        key: source.key?.toString(),
+        group: this.groupId,
       },
+      info,
     );
     const headers: IHeaders = { ...source.headers, ...added };
     try {

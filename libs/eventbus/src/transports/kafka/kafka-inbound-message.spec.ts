@@ -11,7 +11,7 @@ const logger: LoggerService = { log: () => undefined, warn: () => undefined, err
 /** A record at offset 5 of orders[0], delivered (tracked by its watermark); dead letters are recorded. */
 function delivered(options: { deadLettering?: boolean; headers?: KafkaMessage['headers'] } = {}) {
   const written: { topic: string; message: Message }[] = [];
-  const writer = new KafkaDeadLetterWriter('.dlq', async (topic, message) => {
+  const writer = new KafkaDeadLetterWriter('.dlq', 'g', async (topic, message) => {
     written.push({ topic, message });
   });
   const watermark = new PartitionWatermark('orders', 0);

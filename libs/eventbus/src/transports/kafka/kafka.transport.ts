@@ -113,7 +113,9 @@ export class KafkaTransport implements Transport {
     this.deadLetters =
       context.deadLetterSuffix === undefined
         ? undefined
-        : new KafkaDeadLetterWriter(context.deadLetterSuffix, (topic, message) => this.send(topic, message));
+        : new KafkaDeadLetterWriter(context.deadLetterSuffix, options.groupId, (topic, message) =>
+            this.send(topic, message),
+          );
     this.committer = new OffsetCommitter(
       this.owned,
       async (offsets) => this.consumer!.commitOffsets(offsets),

@@ -33,6 +33,8 @@ class MemoryGroup {
   holder: MemoryMember | undefined;
   readonly deliveryCounts = new Map<number, number>();
   readonly members: MemoryMember[] = [];
+  /** Of a group read by hand (`unacknowledged` / `acknowledge`, no members): records acknowledged past `cursor`. */
+  readonly acknowledged = new Set<number>();
 
   constructor(cursor: number) {
     this.cursor = cursor;
@@ -97,6 +99,26 @@ class MemoryTopic {
     const at = group.redeliveries.findIndex((s) => s > sequence);
     group.redeliveries.splice(at < 0 ? group.redeliveries.length : at, 0, sequence);
     this.schedulePump();
+  }
+
+  /** Records the group has not acknowledged, oldest first, without delivering them (a group read by hand). */
+  unacknowledged(groupName: string): MemoryRecord[] {
+    const group = this.group(groupName);
+    return [...this.records.values()].filter(
+      (r) => r.sequence >= group.cursor && !group.acknowledged.has(r.sequence),
+    );
+  }
+
+  /** Acknowledges records of a group read by hand, in any order; each at most once. */
+  acknowledge(groupName: string, sequences: readonly number[]): void {
+    const group = this.group(groupName);
+    for (const sequence of sequences) {
+      if (sequence < group.cursor || group.acknowledged.has(sequence)) continue;
+      group.acknowledged.add(sequence);
+      const record = this.records.get(sequence);
+      if (record && --record.pendingGroups <= 0) this.records.delete(sequence);
+    }
+    while (group.acknowledged.delete(group.cursor)) group.cursor++;
   }
 
   /** Once nothing is unsettled, the group may deliver to another member (a takeover waits for it). */
@@ -192,6 +214,21 @@ export class MemoryBroker {
 
   release(topic: string, group: string, sequence: number): void {
     this.topic(topic).release(group, sequence);
+  }
+
+  /** Creates the group if needed: from now on the topic keeps every record until the group acknowledged it. */
+  hold(topic: string, group: string): void {
+    this.topic(topic).group(group);
+  }
+
+  /** Records the group has not acknowledged, oldest first, without delivering them; for a group without members. */
+  unacknowledged(topic: string, group: string): MemoryRecord[] {
+    return this.topic(topic).unacknowledged(group);
+  }
+
+  /** Acknowledges records of a group without members (see `unacknowledged`). */
+  acknowledge(topic: string, group: string, sequences: readonly number[]): void {
+    this.topic(topic).acknowledge(group, sequences);
   }
 
   /** Records of the topic the group has not settled yet: not delivered, to be delivered again, or in flight. */

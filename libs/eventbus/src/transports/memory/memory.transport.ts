@@ -14,6 +14,9 @@ import type {
 } from '../transport.port';
 import { MemoryBroker, type MemoryMember, type MemoryRecord } from './memory-broker';
 
+/** Consumer group of the memory dead-letter queue (`DeadLetterQueue`) over every dead-letter topic. */
+export const MEMORY_DEAD_LETTER_GROUP = 'eventbus.dead-letter-replay';
+
 /**
  * The embedded default transport: an in-process broker with the same settlement semantics as the real ones
  * (acknowledged records are forgotten per group, released and unsettled ones are delivered again, dead letters
@@ -110,14 +113,17 @@ export class MemoryTransport implements Transport {
       );
       return;
     }
-    this.broker.publish(`${message.topic}${suffix}`, {
+    const deadLetterTopic = `${message.topic}${suffix}`;
+    // The dead-letter queue reads the destination as this group: it keeps every dead letter until replayed.
+    this.broker.hold(deadLetterTopic, MEMORY_DEAD_LETTER_GROUP);
+    this.broker.publish(deadLetterTopic, {
       key: message.key,
       value: message.value,
-      headers: deadLetterHeaders(message.headers, {
-        topic: message.topic,
-        offset: message.sequence,
-        ...info,
-      }),
+      headers: deadLetterHeaders(
+        message.headers,
+        { topic: message.topic, offset: message.sequence, key: message.key, group: this.options.group },
+        info,
+      ),
     });
   }
 }

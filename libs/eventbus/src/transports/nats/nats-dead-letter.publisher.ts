@@ -6,7 +6,7 @@ import type { NatsPublisher } from './nats-publisher';
 
 /**
  * Writes dead-letter copies to `<subject><suffix>` (the stream captures those subjects) with the original
- * headers, the ordering key and the `x-dead-letter-*` headers (offset = stream sequence), and resolves on the
+ * headers, the ordering key and the `x-dead-letter-*` headers (offset = stream sequence, group = consumer name), and resolves on the
  * PubAck. The copy's `Nats-Msg-Id` is `<consumer>:<sequence>:dead-letter`: writing it again within the stream's
  * duplicate window (a retried or redelivered dead-lettering) stores it once.
  */
@@ -18,12 +18,11 @@ export class NatsDeadLetterPublisher {
   ) {}
 
   async publish(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void> {
-    const headers = deadLetterHeaders(message.headers, {
-      topic: message.subject,
-      offset: message.sequence,
-      reason: info.reason,
-      attempts: info.attempts,
-    });
+    const headers = deadLetterHeaders(
+      message.headers,
+      { topic: message.subject, offset: message.sequence, key: message.key, group: this.consumerName },
+      info,
+    );
     await this.publisher.publish(`${message.subject}${this.suffix}`, message.value, {
       headers: toNatsHeaders(headers, message.key),
       msgID: `${this.consumerName}:${message.sequence}:dead-letter`,
