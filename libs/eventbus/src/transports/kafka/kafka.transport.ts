@@ -22,6 +22,7 @@ import { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { KafkaInboundMessage } from './kafka-inbound-message';
 import { kafkaLogCreator } from './kafka-log-creator';
 import type { ResolvedKafkaOptions } from './kafka-transport.options';
+import { brokerConnectionError } from '../../errors/connection-failure';
 import { TransportClosedError } from '../../errors/transport-closed.error';
 import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
@@ -121,14 +122,18 @@ export class KafkaTransport implements Transport {
     );
   }
 
-  /** Connects the producer and the admin client; consuming connects its own consumer. */
+  /**
+   * Connects the producer and the admin client; consuming connects its own consumer. A failure (after
+   * kafkajs's connection retries, `kafka.client.retry`; an authentication failure is not retried) rejects
+   * with `BrokerConnectionError`, which names the brokers and the cause without secrets.
+   */
   connect(): Promise<void> {
     if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'connect'));
     this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
       () => void (this.reachable = true),
       (error: unknown) => {
         this.connecting = undefined;
-        throw error;
+        throw brokerConnectionError('kafka', this.options.brokers.join(', '), error, this.options.client);
       },
     );
     return this.connecting;
