@@ -7,11 +7,18 @@ import type { TransportName } from '../transports/transport.port';
  */
 export type BrokerConnectionFailure = 'authentication' | 'tls' | 'unreachable';
 
-const HINTS: Record<BrokerConnectionFailure, string> = {
-  authentication: 'check the credentials',
-  tls: "check the CA that signed the broker's certificate, the certificate's host name, and that TLS is on at both ends",
-  unreachable:
-    'check the address, that the broker runs, and that the TLS and SASL settings match its listener',
+/** What each failure means, and what to check. */
+const EXPLANATIONS: Record<BrokerConnectionFailure, { what: string; check: string }> = {
+  authentication: { what: 'the broker refused the credentials', check: 'check the credentials' },
+  tls: {
+    what: 'the TLS handshake failed',
+    check:
+      "check the CA that signed the broker's certificate, the certificate's host name, and that TLS is on at both ends",
+  },
+  unreachable: {
+    what: 'the broker cannot be reached or closed the connection',
+    check: 'check the address, that the broker runs, and that the TLS and SASL settings match its listener',
+  },
 };
 
 /**
@@ -30,8 +37,7 @@ export class BrokerConnectionError extends Error {
     /** The driver's reason, secrets removed. */
     readonly reason: string,
   ) {
-    super(
-      `Cannot connect to ${transport} broker ${broker}: ${failure} failed (${reason}); ${HINTS[failure]}.`,
-    );
+    const { what, check } = EXPLANATIONS[failure];
+    super(`Cannot connect to ${transport} broker ${broker}: ${what} (${reason}); ${check}.`);
   }
 }

@@ -67,7 +67,9 @@ describe('connection failures', () => {
       { sasl: { mechanism: 'scram-sha-512', username: 'app', password: PASSWORD } },
     );
     expect(error).toMatchObject({ transport: 'kafka', broker: 'b1:9093', failure: 'authentication' });
-    expect(error.message).toContain('Cannot connect to kafka broker b1:9093: authentication failed');
+    expect(error.message).toContain(
+      'Cannot connect to kafka broker b1:9093: the broker refused the credentials',
+    );
     expect(error.message).not.toContain(PASSWORD);
   });
 });
