@@ -184,6 +184,20 @@ describeWithBrokers('NATS secure connections (own servers: TLS + user/password, 
       expect(ms).toBeLessThan(BOUND_MS);
     });
 
+    it('no server on the address: unreachable, at once', async () => {
+      const nobody = await OwnNatsServer.create();
+      try {
+        const { error, ms } = await failedStart(nobody, { token: TOKEN });
+        expect(error).toMatchObject({ broker: nobody.url, failure: 'unreachable' });
+        expect(error.message).toContain(
+          `Cannot connect to nats broker ${nobody.url}: the broker cannot be reached`,
+        );
+        expect(ms).toBeLessThan(BOUND_MS);
+      } finally {
+        await nobody.dispose();
+      }
+    });
+
     it('the first publish of a transport that never connected rejects the same way', async () => {
       const transport = natsTransport(
         {
