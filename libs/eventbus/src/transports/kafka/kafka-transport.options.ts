@@ -28,8 +28,10 @@ export interface KafkaTransportOptions {
   /** How often settled offsets are committed (ms); also committed on rebalance and close. Default `1000`. */
   commitIntervalMs?: number;
   /**
-   * Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above. The producer retries at
-   * most `retry.retries` times and only as often as the backoff delays fit into `publishTimeoutMs`.
+   * Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above; `sasl.mechanism` is
+   * checked at start, and a `socketFactory` is used but wrapped (to fail the first connection at once on a TLS
+   * failure). The producer retries at most `retry.retries` times and only as often as the backoff delays fit
+   * into `publishTimeoutMs`.
    */
   client?: Partial<KafkaConfig>;
 }
