@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { freePort, killNow } from '../support/processes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,6 +11,16 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LIBS = join(ROOT, '.brokers', 'kafka', 'libs');
 const TEMPLATE = join(ROOT, 'scripts', 'brokers', 'kafka-server.properties');
 const LOG4J = join(ROOT, 'scripts', 'brokers', 'kafka-log4j.properties');
+
+/** Extra settings of an own broker beyond its properties. */
+export interface OwnKafkaBrokerSetup {
+  /** Extra `kafka-storage format` arguments, e.g. `['--add-scram', 'SCRAM-SHA-512=[name=app,password=pw]']`. */
+  readonly formatArgs?: readonly string[];
+  /** The address clients use (`brokers`), when not the plain-text listener on `port`. */
+  readonly clientPort?: number;
+  /** kafkajs settings of the readiness probe (ssl, sasl) for such a listener. */
+  readonly probe?: Partial<KafkaConfig>;
+}
 
 /**
  * A single-node Kafka (KRaft) broker that a test owns: free ports on 127.0.0.1 and a data directory that
@@ -23,19 +33,26 @@ export class OwnKafkaBroker {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly setup: OwnKafkaBrokerSetup,
   ) {}
 
-  /** `serverProperties` override or extend the template, e.g. `{ 'auto.create.topics.enable': 'false' }`. */
-  static async create(serverProperties: Record<string, string> = {}): Promise<OwnKafkaBroker> {
+  /**
+   * `serverProperties` override or extend the template, e.g. `{ 'auto.create.topics.enable': 'false' }`; in
+   * them, `9092` and `9093` stand for the broker's plain-text and controller ports as in the template.
+   */
+  static async create(
+    serverProperties: Record<string, string> = {},
+    setup: OwnKafkaBrokerSetup = {},
+  ): Promise<OwnKafkaBroker> {
     if (!existsSync(join(LIBS, '.complete')))
       throw new Error('Kafka jars missing: run `npm run brokers:up` first');
     const [port, controllerPort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(join(tmpdir(), 'eventbus-own-kafka-'));
-    const properties = readFileSync(TEMPLATE, 'utf8')
+    const properties = withProperties(readFileSync(TEMPLATE, 'utf8'), serverProperties)
       .replaceAll('9092', String(port))
       .replaceAll('9093', String(controllerPort))
       .replace('@DATA_DIR@', join(dir, 'data'));
-    writeFileSync(join(dir, 'server.properties'), withProperties(properties, serverProperties));
+    writeFileSync(join(dir, 'server.properties'), properties);
     const format = spawnSync(
       'java',
       [
@@ -48,15 +65,17 @@ export class OwnKafkaBroker {
         'AAAAAAAAAAAAAAAAAAAAAA',
         '-c',
         join(dir, 'server.properties'),
+        ...(setup.formatArgs ?? []),
       ],
       { encoding: 'utf8' },
     );
     if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}`);
-    return new OwnKafkaBroker(port, dir);
+    return new OwnKafkaBroker(port, dir, setup);
   }
 
+  /** The address clients use: the plain-text listener, or `clientPort` when set. */
   get brokers(): string[] {
-    return [`127.0.0.1:${this.port}`];
+    return [`127.0.0.1:${this.setup.clientPort ?? this.port}`];
   }
 
   /** Starts the broker and resolves once it answers metadata requests. */
@@ -78,6 +97,7 @@ export class OwnKafkaBroker {
       brokers: this.brokers,
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
+      ...this.setup.probe,
     }).admin();
     const deadline = Date.now() + 60_000;
     for (;;) {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { EventBus, EventBusModule, EventBusServer, type EventBusModuleOptions } from '@app/eventbus';
 
 export interface TestApp {
@@ -13,19 +13,27 @@ export interface TestApp {
 
 /**
  * Starts a real Nest hybrid application the way users do: `EventBusModule.forRoot(options)`, the given
- * controllers, and `EventBusServer` connected with `inheritAppConfig: true`.
+ * controllers, and `EventBusServer` connected with `inheritAppConfig: true`. `logger` is the application's
+ * logger (default: errors only, to the console). When the start fails, the application is closed and the
+ * error rethrown.
  */
 export async function startApp(
   options: EventBusModuleOptions,
   controllers: Type[],
   providers: Provider[] = [],
+  logger: LoggerService | LogLevel[] = ['error'],
 ): Promise<TestApp> {
   @Module({ imports: [EventBusModule.forRoot(options)], controllers, providers })
   class TestModule {}
 
-  const app = await NestFactory.create(TestModule, { logger: ['error'], abortOnError: false });
+  const app = await NestFactory.create(TestModule, { logger, abortOnError: false });
   app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   await app.init();
   let closed: Promise<void> | undefined;
   return {

@@ -32,6 +32,7 @@ export { InvalidOptionsError } from './errors/invalid-options.error';
 export { MissingDependencyError } from './errors/missing-dependency.error';
 export { TransportClosedError } from './errors/transport-closed.error';
 export { PublishTimeoutError } from './errors/publish-timeout.error';
+export { BrokerConnectionError, type BrokerConnectionFailure } from './errors/broker-connection.error';
 export { SettlementError } from './errors/settlement.error';
 export { DeadLetterQueueError } from './errors/dead-letter-queue.error';
 export { EnvelopeDecodeError } from './errors/envelope-decode.error';
@@ -51,6 +52,7 @@ export { SpanAttributes, TraceHeaders } from './observability/semconv';
 export { checkTopicName, type TopicUse } from './options/topic-rules';
 export type { KafkaTransportOptions } from './transports/kafka/kafka-transport.options';
 export type { NatsTransportOptions } from './transports/nats/nats-transport.options';
+export type { NatsConnectionOptions } from './transports/nats/nats-connection.options';
 export type {
   DispatcherCounters,
   DispatcherEvent,

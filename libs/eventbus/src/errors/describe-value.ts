@@ -1,3 +1,5 @@
+import { redactSecrets } from './secrets';
+
 const MAX_LENGTH = 120;
 
 /** What a value that cannot be rendered at all (every conversion throws) is described as. */
@@ -22,13 +24,14 @@ function plainText(value: unknown): string {
 
 /**
  * Renders a value for an error message: JSON where possible, else `String(value)`, cut to 120 characters.
- * Never throws, whatever the value (throwing getters, `toJSON` or `toString`, Proxies, Symbols).
+ * Properties with secret names (`password`, `pass`, `token`, `key`, ... see `isSecretKey`) show as
+ * `[redacted]`. Never throws, whatever the value (throwing getters, `toJSON` or `toString`, Proxies, Symbols).
  */
 export function describeValue(value: unknown): string {
   // JSON would render NaN and Infinity as null, and cannot render a bigint.
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   const text = attempt(
-    () => JSON.stringify(value) ?? plainText(value),
+    () => JSON.stringify(redactSecrets(value)) ?? plainText(value),
     () => plainText(value),
   );
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}...` : text;

@@ -1,4 +1,5 @@
 import { describeValue } from './describe-value';
+import { isSecretPath, REDACTED, redactSecrets } from './secrets';
 
 /** How an `InvalidOptionsError` message starts, and a message that replaces the standard one. */
 export interface InvalidOptionsErrorDetails {
@@ -8,19 +9,27 @@ export interface InvalidOptionsErrorDetails {
   readonly message?: string;
 }
 
-/** Thrown at start when an option is invalid; the message names the option and what is allowed. */
+/**
+ * Thrown at start when an option is invalid; the message names the option and what is allowed. Secrets never
+ * show: the value of a secret option (`nats.connection.pass`, `kafka.client.sasl.password`, ...) is
+ * `[redacted]` in the message and in `actual`, and so are secret properties of an object value.
+ */
 export class InvalidOptionsError extends Error {
   override readonly name = 'InvalidOptionsError';
+  /** The rejected value, secrets replaced by `[redacted]`. */
+  readonly actual: unknown;
 
   constructor(
     readonly option: string,
     readonly expected: string,
-    readonly actual: unknown,
+    actual: unknown,
     details: InvalidOptionsErrorDetails = {},
   ) {
+    const shown = isSecretPath(option) ? REDACTED : redactSecrets(actual);
     super(
       details.message ??
-        `${details.source ?? 'EventBusModule'} option "${option}" must be ${expected}; got ${describeValue(actual)}.`,
+        `${details.source ?? 'EventBusModule'} option "${option}" must be ${expected}; got ${shown === REDACTED ? REDACTED : describeValue(shown)}.`,
     );
+    this.actual = shown;
   }
 }

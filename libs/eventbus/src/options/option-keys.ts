@@ -50,7 +50,7 @@ export const OPTION_KEYS = {
   }),
   deadLetter: keysOf<DeadLetterOptions>({ suffix: true, includeStack: true }),
   memory: keysOf<MemoryTransportOptions>({ broker: true, group: true }),
-  /** `kafka.client` is passed to kafkajs as is: its keys are not checked. */
+  /** `kafka.client` is passed to kafkajs as is: its keys are not checked (`nats.connection` is checked apart). */
   kafka: keysOf<KafkaTransportOptions>({
     brokers: true,
     clientId: true,
@@ -73,5 +73,6 @@ export const OPTION_KEYS = {
     retention: true,
     ackWaitMs: true,
     maxDeliver: true,
+    connection: true,
   }),
 };

@@ -1,5 +1,9 @@
 import type { KafkaConfig } from 'kafkajs';
+import { InvalidOptionsError } from '../../errors/invalid-options.error';
 import { check } from '../../options/option-checks';
+
+/** The SASL mechanisms kafkajs knows. */
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws', 'oauthbearer'];
 
 /** Options of the Kafka adapter (`EventBusModule.forRoot({ transport: 'kafka', kafka: { ... } })`). */
 export interface KafkaTransportOptions {
@@ -24,8 +28,10 @@ export interface KafkaTransportOptions {
   /** How often settled offsets are committed (ms); also committed on rebalance and close. Default `1000`. */
   commitIntervalMs?: number;
   /**
-   * Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above. The producer retries at
-   * most `retry.retries` times and only as often as the backoff delays fit into `publishTimeoutMs`.
+   * Extra kafkajs client settings (ssl, sasl, retry, ...), merged over the above; `sasl.mechanism` is
+   * checked at start, and a `socketFactory` is used but wrapped (to fail the first connection at once on a TLS
+   * failure). The producer retries at most `retry.retries` times and only as often as the backoff delays fit
+   * into `publishTimeoutMs`.
    */
   client?: Partial<KafkaConfig>;
 }
@@ -47,6 +53,28 @@ export function resolveKafkaOptions(options: KafkaTransportOptions | undefined):
     sessionTimeout: check.durationMs('kafka.sessionTimeout', o.sessionTimeout ?? 30_000, 1_000),
     heartbeatInterval: check.durationMs('kafka.heartbeatInterval', o.heartbeatInterval ?? 3_000, 100),
     commitIntervalMs: check.durationMs('kafka.commitIntervalMs', o.commitIntervalMs ?? 1_000, 10),
-    client: o.client,
+    client: checkKafkaClient(o.client),
   };
+}
+
+/**
+ * `kafka.client` is passed to kafkajs as is; only its shape and `sasl.mechanism` are checked here, so that a
+ * typo fails the start with a clear message. Secrets never appear in the message (see `InvalidOptionsError`).
+ */
+function checkKafkaClient(client: Partial<KafkaConfig> | undefined): Partial<KafkaConfig> | undefined {
+  if (client === undefined) return undefined;
+  if (client === null || typeof client !== 'object' || Array.isArray(client)) {
+    throw new InvalidOptionsError('kafka.client', 'an object of kafkajs client settings', client);
+  }
+  const { sasl } = client;
+  if (sasl === undefined) return client;
+  if (sasl === null || typeof sasl !== 'object' || Array.isArray(sasl)) {
+    throw new InvalidOptionsError(
+      'kafka.client.sasl',
+      'an object such as { mechanism, username, password }',
+      sasl,
+    );
+  }
+  check.oneOf('kafka.client.sasl.mechanism', sasl.mechanism, SASL_MECHANISMS as (typeof sasl.mechanism)[]);
+  return client;
 }

@@ -22,6 +22,7 @@ import { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { KafkaInboundMessage } from './kafka-inbound-message';
 import { kafkaLogCreator } from './kafka-log-creator';
 import type { ResolvedKafkaOptions } from './kafka-transport.options';
+import { brokerConnectionError } from '../../errors/connection-failure';
 import { TransportClosedError } from '../../errors/transport-closed.error';
 import { IntakeGate } from './intake-gate';
 import { OffsetCommitter } from './offset-committer';
@@ -29,6 +30,7 @@ import { OwnedPartitions } from './owned-partitions';
 import { boundedProducerRetry } from './producer-retry';
 import { PublishBatcher } from './publish-batcher';
 import { withPublishDeadline } from './publish-deadline';
+import { TlsFailureWatch } from './tls-failure-watch';
 import { TopicProvisioner } from './topic-provisioner';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
@@ -67,6 +69,7 @@ export class KafkaTransport implements Transport {
   private readonly batcher: PublishBatcher;
   private readonly deadLetters: KafkaDeadLetterWriter | undefined;
   private readonly owned = new OwnedPartitions();
+  private readonly tlsFailures = new TlsFailureWatch();
   private readonly committer: OffsetCommitter;
   private consumer: Consumer | undefined;
   private deliver: DeliverFn | undefined;
@@ -95,6 +98,7 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(context.logger),
       ...options.client,
+      socketFactory: this.tlsFailures.wrap(options.client?.socketFactory),
     });
     this.producer = this.kafka.producer({
       idempotent: true,
@@ -123,14 +127,25 @@ export class KafkaTransport implements Transport {
     );
   }
 
-  /** Connects the producer and the admin client; consuming connects its own consumer. */
+  /**
+   * Connects the producer and the admin client; consuming connects its own consumer. A failure rejects with
+   * `BrokerConnectionError`, which names the brokers and the cause without secrets: at once for a refused
+   * authentication or a failed TLS handshake, after kafkajs's connection retries (`kafka.client.retry`,
+   * about 10 s with its defaults) when the broker cannot be reached.
+   */
   connect(): Promise<void> {
     if (this.closing) return Promise.reject(new TransportClosedError('kafka', 'connect'));
-    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
-      () => void (this.reachable = true),
+    this.connecting ??= Promise.race([
+      Promise.all([this.producer.connect(), this.admin.connect()]),
+      this.tlsFailures.attempt(),
+    ]).then(
+      () => {
+        this.tlsFailures.disarm();
+        this.reachable = true;
+      },
       (error: unknown) => {
         this.connecting = undefined;
-        throw error;
+        throw brokerConnectionError('kafka', this.options.brokers.join(', '), error, this.options.client);
       },
     );
     return this.connecting;

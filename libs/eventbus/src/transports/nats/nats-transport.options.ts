@@ -1,4 +1,5 @@
 import { check } from '../../options/option-checks';
+import { checkNatsConnection, type NatsConnectionOptions } from './nats-connection.options';
 
 /** Options of the NATS JetStream adapter (`EventBusModule.forRoot({ transport: 'nats', nats: { ... } })`). */
 export interface NatsTransportOptions {
@@ -18,6 +19,14 @@ export interface NatsTransportOptions {
   ackWaitMs?: number;
   /** Consumer `max_deliver`: broker deliveries before JetStream gives up (-1 = unlimited). Default `-1`. */
   maxDeliver?: number;
+  /**
+   * nats.js connection options, merged over the transport's (`name` defaults to `eventbus:<durable>`):
+   * credentials (`user` + `pass`, `token`, or an `authenticator` such as `nkeyAuthenticator(seed)` or
+   * `credsAuthenticator(creds)`), `tls` (CA, client certificate and key), `timeout` of the first connection
+   * (ms, nats.js default 20000) and the like. `servers`, `port`, `reconnect`, `maxReconnectAttempts`,
+   * `waitOnFirstConnect` and `debug` are refused: see `NatsConnectionOptions`. Default `{}`.
+   */
+  connection?: NatsConnectionOptions;
 }
 
 export type ResolvedNatsOptions = Required<NatsTransportOptions> & { servers: string[] };
@@ -34,5 +43,6 @@ export function resolveNatsOptions(options: NatsTransportOptions | undefined): R
     retention: check.oneOf('nats.retention', o.retention ?? 'limits', ['limits', 'interest', 'workqueue']),
     ackWaitMs: check.durationMs('nats.ackWaitMs', o.ackWaitMs ?? 30_000, 1_000),
     maxDeliver: check.integer('nats.maxDeliver', o.maxDeliver ?? -1, -1),
+    connection: checkNatsConnection(o.connection),
   };
 }

@@ -1,5 +1,5 @@
 import { jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { AdapterContext } from '../adapter-context';
 import type {
   DeliverFn,
@@ -9,6 +9,7 @@ import type {
   Transport,
   TransportHealth,
 } from '../transport.port';
+import { connectNats } from './nats-connect';
 import { natsConsumerName } from './nats-consumer-name';
 import { NatsConsumerLoop } from './nats-consumer.loop';
 import { NatsConsumerProvisioner } from './nats-consumer.provisioner';
@@ -184,11 +185,7 @@ export class NatsTransport implements Transport {
   }
 
   private async open(): Promise<void> {
-    const nc = await connect({
-      servers: this.options.servers,
-      name: `eventbus:${this.options.durable}`,
-      maxReconnectAttempts: -1,
-    });
+    const nc = await connectNats(this.options);
     try {
       const jsm = await jetstreamManager(nc);
       this.js = jsm.jetstream();
