@@ -2,7 +2,9 @@
 # Brings up the real brokers the tests use, when they are not already serving (idempotent):
 #   Apache Kafka (KRaft, one node) on EVENTBUS_KAFKA_BROKERS (default 127.0.0.1:9092; its controller on the
 #   next port, or EVENTBUS_KAFKA_CONTROLLER_PORT), version EVENTBUS_KAFKA_VERSION (default 4.4.0; 3.9.2 is the
-#   tested 3.x line), run with the machine's Java from Maven Central jars (see kafka-jars.sh);
+#   tested 3.x line), run with the machine's Java from Maven Central jars (see kafka-jars.sh). When a Kafka
+#   already serves there, the jars are still fetched (Java and Maven permitting) for the tests that start
+#   brokers of their own;
 #   nats-server with JetStream on 127.0.0.1:4222 (the running one, else the installed binary).
 # Waits until each really serves, logs under .brokers/ (.brokers/kafka for port 9092, .brokers/kafka-<port>
 # otherwise), prints how long it took.
@@ -20,6 +22,11 @@ up_kafka() {
   local address=${EVENTBUS_KAFKA_BROKERS:-127.0.0.1:9092}
   if node scripts/brokers/check-kafka.mjs 8000; then
     echo "kafka: already serving on $address ($(elapsed))"
+    # Tests that start brokers of their own need the jars anyway; fetch them now when Java and Maven are
+    # there (those tests fetch them themselves otherwise).
+    if command -v java >/dev/null && command -v mvn >/dev/null; then
+      bash scripts/brokers/kafka-jars.sh >/dev/null || echo "kafka: could not fetch the jars (see above)" >&2
+    fi
     return
   fi
   [[ $address =~ ^(127\.0\.0\.1|localhost):([0-9]+)$ ]] \
