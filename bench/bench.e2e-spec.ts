@@ -67,4 +67,34 @@ describeWithBrokers('benchmark harness, --quick', () => {
     expect(output).toMatch(/scenario\s+contender\s+ok\s+messages\s+msgs\/s/);
     expect(code, output).toBe(0);
   }, 180_000);
+
+  it('Kafka no-op: the library, plain eachBatch and Nest ServerKafka all read the one data set the library published', async () => {
+    const kafkaOut = join(out, 'kafka');
+    const { code, output } = await runBench([
+      '--quick',
+      '--only',
+      'kafka-noop',
+      '--contenders',
+      'eventbus,kafkajs-each-batch,nest-server-kafka',
+      '--out',
+      kafkaOut,
+    ]);
+    const report = JSON.parse(readFileSync(join(kafkaOut, 'latest.json'), 'utf8')) as {
+      runs: ContenderRunResult[];
+    };
+
+    expect(report.runs.map((r) => r.contender)).toEqual([
+      'eventbus',
+      'kafkajs-each-batch',
+      'nest-server-kafka',
+    ]);
+    for (const run of report.runs) {
+      expect(run, output).toMatchObject({ status: 'complete', lost: 0, orderViolations: 0, unexpected: 0 });
+      expect(run.distinct).toBe(5_000);
+    }
+    // Published once, through the library, before the first contender; no contender publishes its own copy.
+    expect(output.match(/published \d+ events/g)).toEqual(['published 5000 events']);
+    expect(output).toContain('[kafka-noop] published 5000 events once for every contender');
+    expect(code, output).toBe(0);
+  }, 180_000);
 });

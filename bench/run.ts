@@ -5,7 +5,7 @@ import { CONTENDERS, type ContenderId, isContenderId } from './contenders/conten
 import { type BenchArgs, parseBenchArgs, USAGE } from './lib/bench-args';
 import { eventCount } from './lib/bench-event';
 import type { ContenderRunResult } from './lib/contender';
-import { prepareRun, type RunSettings } from './lib/prepare-run';
+import { prepareRun, publishSharedData, type RunSettings, type SharedData } from './lib/prepare-run';
 import { writeResults } from './lib/results-writer';
 import { textTable } from './lib/results-table';
 import { buildForChildren } from './lib/child-build';
@@ -55,10 +55,11 @@ async function runOnce(
   scenario: Scenario,
   contender: ContenderId,
   settings: RunSettings,
+  shared: SharedData | undefined,
 ): Promise<ContenderRunResult> {
   const expected = eventCount(settings.shape);
   try {
-    const prepared = await prepareRun(scenario, contender, settings);
+    const prepared = await prepareRun(scenario, contender, settings, shared);
     if (prepared.publishMs)
       log(`  published ${expected} events in ${(prepared.publishMs / 1000).toFixed(1)} s`);
     try {
@@ -76,7 +77,10 @@ async function runOnce(
   }
 }
 
-/** Runs every selected contender `repeat` times per scenario, each run on fresh data in a fresh process. */
+/**
+ * Runs every selected contender `repeat` times per scenario, each run in a fresh process on fresh data, or,
+ * in a `sameMessages` scenario, on the data set published once for all of them, with a fresh group.
+ */
 async function runAll(
   entry: string,
   scenarios: readonly Scenario[],
@@ -86,24 +90,52 @@ async function runAll(
   const runs: ContenderRunResult[] = [];
   for (const scenario of scenarios) {
     const settings = settingsFor(scenario, args.quick);
-    for (const contender of contendersOf(scenario, args)) {
-      const label = CONTENDERS[contender].label;
-      const results: ContenderRunResult[] = [];
-      for (let i = 1; i <= args.repeat; i++) {
-        log(`[${scenario.id}] ${label}, run ${i}/${args.repeat}`);
-        const result = await runOnce(entry, scenario, contender, settings);
-        log(
-          `  ${result.status}: ${Math.round(result.msgsPerSec)} msgs/s, ${result.distinct}/${result.expected} handled, ` +
-            `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
-        );
-        if (result.error) log(result.error.replace(/^/gm, '  | '));
-        results.push(result);
+    const shared = await sharedDataOf(scenario, settings);
+    try {
+      for (const contender of contendersOf(scenario, args)) {
+        const results = await runRepeated(entry, scenario, contender, settings, shared, args.repeat);
+        runs.push(...results);
+        summaries.push(summarize(CONTENDERS[contender].label, results));
       }
-      runs.push(...results);
-      summaries.push(summarize(label, results));
+    } finally {
+      await shared?.cleanup().catch((e: unknown) => log(`  cleanup failed: ${String(e)}`));
     }
   }
   return { summaries, runs };
+}
+
+/** The data set of a `sameMessages` scenario, published once (undefined for other scenarios). */
+async function sharedDataOf(scenario: Scenario, settings: RunSettings): Promise<SharedData | undefined> {
+  if (!scenario.sameMessages) return undefined;
+  const shared = await publishSharedData(scenario, settings);
+  log(
+    `[${scenario.id}] published ${eventCount(settings.shape)} events once for every contender in ` +
+      `${(shared.publishMs / 1000).toFixed(1)} s`,
+  );
+  return shared;
+}
+
+async function runRepeated(
+  entry: string,
+  scenario: Scenario,
+  contender: ContenderId,
+  settings: RunSettings,
+  shared: SharedData | undefined,
+  repeat: number,
+): Promise<ContenderRunResult[]> {
+  const label = CONTENDERS[contender].label;
+  const results: ContenderRunResult[] = [];
+  for (let i = 1; i <= repeat; i++) {
+    log(`[${scenario.id}] ${label}, run ${i}/${repeat}`);
+    const result = await runOnce(entry, scenario, contender, settings, shared);
+    log(
+      `  ${result.status}: ${Math.round(result.msgsPerSec)} msgs/s, ${result.distinct}/${result.expected} handled, ` +
+        `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+    );
+    if (result.error) log(result.error.replace(/^/gm, '  | '));
+    results.push(result);
+  }
+  return results;
 }
 
 function contendersOf(scenario: Scenario, args: BenchArgs): ContenderId[] {

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { BenchEvent } from '../lib/bench-event';
+import { benchEventOf } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
 
 /**
@@ -26,7 +26,7 @@ export const createContender: ContenderFactory = (job, handle) => {
         }) => {
           for (const message of batch.messages) {
             if (!isRunning() || isStale()) break;
-            const done = handle(JSON.parse(message.value!.toString()) as BenchEvent);
+            const done = handle(benchEventOf(JSON.parse(message.value!.toString()), job.wire));
             if (done) await done;
             resolveOffset(message.offset);
           }

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { BenchEvent } from '../lib/bench-event';
+import { benchEventOf } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
 
 /**
@@ -17,7 +17,7 @@ export const createContender: ContenderFactory = (job, handle) => {
       await consumer.run({
         partitionsConsumedConcurrently: 3,
         eachMessage: async ({ message }) => {
-          const done = handle(JSON.parse(message.value!.toString()) as BenchEvent);
+          const done = handle(benchEventOf(JSON.parse(message.value!.toString()), job.wire));
           if (done) await done;
         },
       });

@@ -1,7 +1,7 @@
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, type MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
-import type { BenchEvent } from '../lib/bench-event';
+import { type BenchEvent, benchEventOf } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
 
 /**
@@ -13,8 +13,8 @@ export const createContender: ContenderFactory = (job, handle) => {
   @Controller()
   class BenchController {
     @EventPattern<string>(job.topic)
-    onEvent(@Payload() event: BenchEvent): void | Promise<void> {
-      return handle(event);
+    onEvent(@Payload() body: BenchEvent | { payload: BenchEvent }): void | Promise<void> {
+      return handle(benchEventOf(body, job.wire));
     }
   }
 

@@ -6,6 +6,17 @@ export interface BenchEvent {
   readonly publishedAt: number;
 }
 
+/**
+ * How a data set is written on the broker: `plain` JSON `BenchEvent` bodies, or the library's domain-event
+ * `envelope`s (JSON envelope body whose `payload` is the `BenchEvent`, plus the CloudEvents headers).
+ */
+export type BenchWire = 'plain' | 'envelope';
+
+/** The `BenchEvent` in a message body already parsed from JSON, written as `wire`. */
+export function benchEventOf(body: unknown, wire: BenchWire): BenchEvent {
+  return (wire === 'envelope' ? (body as { payload: BenchEvent }).payload : body) as BenchEvent;
+}
+
 /** The data set of a scenario: `aggregates` distinct ids, each with versions `1..versions`. */
 export interface EventShape {
   readonly aggregates: number;

@@ -1,4 +1,4 @@
-import type { BenchEvent, EventShape } from './bench-event';
+import type { BenchEvent, BenchWire, EventShape } from './bench-event';
 import type { RecorderReport } from './recorder';
 
 export type BrokerKind = 'kafka' | 'nats' | 'memory';
@@ -17,6 +17,8 @@ export interface ContenderJob {
   readonly kafkaBrokers: string[];
   readonly natsServers: string;
   readonly shape: EventShape;
+  /** How the data set is written; plain contenders decode either. */
+  readonly wire: BenchWire;
   /** The handler awaits a timer this long (ms); 0 is a no-op handler. */
   readonly handlerDelayMs: number;
   /** The broker lives in the contender's process (memory): the contender process publishes the data. */

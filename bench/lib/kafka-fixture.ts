@@ -47,13 +47,21 @@ export async function publishKafkaPlain(brokers: string[], topic: string, shape:
   }
 }
 
-/** Deletes the topics whose names start with `topic` (its dead-letter topic too) and groups starting with `group`. */
-export async function removeKafkaResources(brokers: string[], topic: string, group: string): Promise<void> {
+/**
+ * Deletes the topics whose names start with `topic` (its dead-letter topic too; none when `topic` is
+ * undefined) and groups starting with `group`.
+ */
+export async function removeKafkaResources(
+  brokers: string[],
+  topic: string | undefined,
+  group: string,
+): Promise<void> {
   const admin = client(brokers).admin();
   await admin.connect();
   try {
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(group));
     if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    if (topic === undefined) return;
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(topic));
     if (topics.length) await admin.deleteTopics({ topics });
   } finally {

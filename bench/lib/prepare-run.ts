@@ -1,7 +1,7 @@
 import { CONTENDERS, type ContenderId, type PublishEvents } from '../contenders/contender-registry';
 import type { Scenario } from '../scenarios/scenario';
 import { KAFKA_BROKERS, NATS_SERVERS, uniqueName } from './bench-env';
-import type { EventShape } from './bench-event';
+import type { BenchWire, EventShape } from './bench-event';
 import type { ContenderJob } from './contender';
 import { prepareJetStreamPlain, removeJetStream } from './jetstream-fixture';
 import { createKafkaTopic, publishKafkaPlain, removeKafkaResources } from './kafka-fixture';
@@ -20,33 +20,88 @@ export interface RunSettings {
   readonly idleTimeoutMs: number;
 }
 
-/**
- * Provisions a fresh topic/stream and group/durable for one contender run and publishes the scenario's
- * data set into it, in the encoding the contender reads: plain JSON `BenchEvent`s, or through the
- * contender's own publisher. Kafka topics are created here with 3 partitions for every contender;
- * a contender with its own JetStream publisher provisions its stream itself.
- */
-export async function prepareRun(
+/** A data set published once, read by every contender of a `sameMessages` scenario. */
+export interface SharedData {
+  readonly topic: string;
+  /** Time spent provisioning and publishing (ms). */
+  readonly publishMs: number;
+  /** Deletes the topic (and its dead-letter topic). */
+  cleanup(): Promise<void>;
+}
+
+/** The job of one contender run reading `topic` with a fresh group. */
+function jobFor(
   scenario: Scenario,
   contender: ContenderId,
   settings: RunSettings,
-): Promise<PreparedRun> {
-  const name = uniqueName(`bench-${scenario.id}-${contender}`);
-  const job: ContenderJob = {
+  topic: string,
+  wire: BenchWire,
+): ContenderJob {
+  const group = `${uniqueName(`bench-${scenario.id}-${contender}`)}-group`;
+  return {
     scenario: scenario.id,
     contender,
     broker: scenario.broker,
-    topic: name,
-    group: `${name}-group`,
-    stream: scenario.broker === 'nats' ? name.toUpperCase().replace(/-/g, '_') : '',
+    topic,
+    group,
+    stream: scenario.broker === 'nats' ? topic.toUpperCase().replace(/-/g, '_') : '',
     kafkaBrokers: KAFKA_BROKERS,
     natsServers: NATS_SERVERS,
     shape: settings.shape,
+    wire,
     handlerDelayMs: scenario.handlerDelayMs,
     publishInProcess: scenario.broker === 'memory',
     startTimeoutMs: settings.startTimeoutMs,
     idleTimeoutMs: settings.idleTimeoutMs,
   };
+}
+
+/**
+ * Publishes a `sameMessages` scenario's data set once, on Kafka, through the library's own publisher
+ * (envelopes, CloudEvents headers, key = aggregate id), into a fresh topic with 3 partitions.
+ */
+export async function publishSharedData(scenario: Scenario, settings: RunSettings): Promise<SharedData> {
+  if (scenario.broker !== 'kafka')
+    throw new Error(`${scenario.id}: sameMessages is for Kafka scenarios only`);
+  const topic = uniqueName(`bench-${scenario.id}`);
+  const job = jobFor(scenario, 'eventbus', settings, topic, 'envelope');
+  const cleanup = () => removeKafkaResources(job.kafkaBrokers, topic, job.group);
+  const started = performance.now();
+  try {
+    await createKafkaTopic(job.kafkaBrokers, topic);
+    await (await CONTENDERS.eventbus.loadPublisher()).publishEvents(job, job.shape);
+  } catch (e) {
+    await cleanup().catch(() => undefined);
+    throw e;
+  }
+  return { topic, publishMs: performance.now() - started, cleanup };
+}
+
+/**
+ * Provisions a fresh topic/stream and group/durable for one contender run and publishes the scenario's
+ * data set into it, in the encoding the contender reads: plain JSON `BenchEvent`s, or through the
+ * contender's own publisher. Kafka topics are created here with 3 partitions for every contender;
+ * a contender with its own JetStream publisher provisions its stream itself. With `shared` data the run
+ * reads that topic with a fresh group instead, and its cleanup removes only the group.
+ */
+export async function prepareRun(
+  scenario: Scenario,
+  contender: ContenderId,
+  settings: RunSettings,
+  shared?: SharedData,
+): Promise<PreparedRun> {
+  if (shared) {
+    const job = jobFor(scenario, contender, settings, shared.topic, 'envelope');
+    return { job, publishMs: 0, cleanup: () => removeKafkaResources(job.kafkaBrokers, undefined, job.group) };
+  }
+  const publisher = await ownPublisher(contender);
+  const job = jobFor(
+    scenario,
+    contender,
+    settings,
+    uniqueName(`bench-${scenario.id}-${contender}`),
+    publisher ? 'envelope' : 'plain',
+  );
   if (job.broker === 'memory') return { job, publishMs: 0, cleanup: async () => undefined };
 
   const cleanup =
@@ -55,7 +110,6 @@ export async function prepareRun(
       : () => removeJetStream(job.natsServers, job.stream);
   const started = performance.now();
   try {
-    const publisher = await ownPublisher(contender);
     if (job.broker === 'kafka') {
       await createKafkaTopic(job.kafkaBrokers, job.topic);
       if (publisher) await publisher(job, job.shape);

@@ -33,5 +33,11 @@ export interface Scenario {
   /** The handler awaits a timer this long (ms); 0 is a no-op handler. */
   readonly handlerDelayMs: number;
   readonly contenders: readonly ContenderId[];
+  /**
+   * Kafka only: the data set is published once, through the library's own publisher (envelopes with their
+   * CloudEvents headers), and every contender reads those same messages with a fresh consumer group.
+   * Default: each contender run gets its own topic with the data in the encoding it reads.
+   */
+  readonly sameMessages?: boolean;
   readonly target?: Target;
 }

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Brings up the real brokers the tests use, when they are not already serving (idempotent):
-#   Kafka 3.9.x (KRaft, one node) on 127.0.0.1:9092, run with the machine's Java from Maven Central jars;
+#   Apache Kafka (KRaft, one node) on EVENTBUS_KAFKA_BROKERS (default 127.0.0.1:9092; its controller on the
+#   next port, or EVENTBUS_KAFKA_CONTROLLER_PORT), version EVENTBUS_KAFKA_VERSION (default 4.4.0; 3.9.2 is the
+#   tested 3.x line), run with the machine's Java from Maven Central jars (see kafka-jars.sh). When a Kafka
+#   already serves there, the jars are still fetched (Java and Maven permitting) for the tests that start
+#   brokers of their own;
 #   nats-server with JetStream on 127.0.0.1:4222 (the running one, else the installed binary).
-# Waits until each really serves, logs under .brokers/, prints how long it took.
+# Waits until each really serves, logs under .brokers/ (.brokers/kafka for port 9092, .brokers/kafka-<port>
+# otherwise), prints how long it took.
 # Exits non-zero with what is missing and how to get it when a broker cannot be started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,43 +19,51 @@ elapsed() { echo "$(( ($(date +%s%N) - started) / 1000000 )) ms"; }
 fail() { echo "brokers:up: $*" >&2; exit 1; }
 
 up_kafka() {
+  local address=${EVENTBUS_KAFKA_BROKERS:-127.0.0.1:9092}
   if node scripts/brokers/check-kafka.mjs 8000; then
-    echo "kafka: already serving on ${EVENTBUS_KAFKA_BROKERS:-127.0.0.1:9092} ($(elapsed))"
+    echo "kafka: already serving on $address ($(elapsed))"
+    # Tests that start brokers of their own need the jars anyway; fetch them now when Java and Maven are
+    # there (those tests fetch them themselves otherwise).
+    if command -v java >/dev/null && command -v mvn >/dev/null; then
+      bash scripts/brokers/kafka-jars.sh >/dev/null || echo "kafka: could not fetch the jars (see above)" >&2
+    fi
     return
   fi
+  [[ $address =~ ^(127\.0\.0\.1|localhost):([0-9]+)$ ]] \
+    || fail "kafka: nothing serves on $address and only a broker on 127.0.0.1:<port> can be started here"
+  local port=${BASH_REMATCH[2]}
+  local controller_port=${EVENTBUS_KAFKA_CONTROLLER_PORT:-$((port + 1))}
+  local version=${EVENTBUS_KAFKA_VERSION:-4.4.0}
   command -v java >/dev/null || fail "kafka: Java 17+ is required (apt-get install openjdk-17-jre-headless), or run Kafka yourself and set EVENTBUS_KAFKA_BROKERS"
   local dir=$STATE/kafka
+  [ "$port" = 9092 ] || dir=$STATE/kafka-$port
   mkdir -p "$dir"
-  if [ ! -f "$dir/libs/.complete" ]; then
-    command -v mvn >/dev/null || fail "kafka: Maven is required to fetch the Kafka jars (apt-get install maven)"
-    echo "kafka: resolving Apache Kafka jars from Maven Central..."
-    rm -rf "$dir/libs"
-    mvn -q -B -f scripts/brokers/pom.xml dependency:copy-dependencies \
-      -DoutputDirectory="$dir/libs" -DincludeScope=runtime >"$dir/maven.log" 2>&1 \
-      || fail "kafka: Maven could not resolve the jars, see $dir/maven.log"
-    touch "$dir/libs/.complete"
-  fi
+  local jars libs log_flag
+  jars=$(bash scripts/brokers/kafka-jars.sh) || fail "kafka: the Kafka $version jars are missing (see above)"
+  libs=$(sed -n 1p <<<"$jars")
+  log_flag=$(sed -n 2p <<<"$jars")
   if [ -f "$dir/kafka.pid" ] && kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null; then
     echo "kafka: process $(cat "$dir/kafka.pid") is running but not serving yet; waiting"
   else
     local data
     data=$(mktemp -d "${TMPDIR:-/tmp}/eventbus-kafka-XXXXXX")
-    sed "s#@DATA_DIR@#$data#" scripts/brokers/kafka-server.properties >"$dir/server.properties"
-    local cp="$dir/libs/*"
+    sed -e "s#@DATA_DIR@#$data#" -e "s#9092#$port#g" -e "s#9093#$controller_port#g" \
+      scripts/brokers/kafka-server.properties >"$dir/server.properties"
+    local cp="$libs/*"
     local cluster_id
-    cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
-    java -cp "$cp" -Dlog4j.configuration="file:$ROOT/scripts/brokers/kafka-log4j.properties" \
+    cluster_id=$(java -cp "$cp" "$log_flag" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java -cp "$cp" "$log_flag" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
       || fail "kafka: storage format failed, see $dir/format.log"
-    echo "kafka: starting broker (data in $data, log in $dir/kafka.log)"
+    echo "kafka: starting Kafka $version on 127.0.0.1:$port (data in $data, log in $dir/kafka.log)"
     KAFKA_LOG_DIR=$dir nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
-      -Dlog4j.configuration="file:$ROOT/scripts/brokers/kafka-log4j.properties" -Dkafka.logs.dir="$dir" \
+      "$log_flag" -Dkafka.logs.dir="$dir" \
       -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
     echo $! >"$dir/kafka.pid"
   fi
   for _ in $(seq 1 60); do
     if node scripts/brokers/check-kafka.mjs 10000; then
-      echo "kafka: serving on 127.0.0.1:9092 ($(elapsed))"
+      echo "kafka: serving on 127.0.0.1:$port ($(elapsed))"
       return
     fi
     kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null || fail "kafka: the broker exited, see $dir/kafka.log"

@@ -7,10 +7,29 @@ import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { freePort, killNow } from '../support/processes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The jars `npm run brokers:up` resolved from Maven Central, and its server template. */
-const LIBS = join(ROOT, '.brokers', 'kafka', 'libs');
+/** The server template `npm run brokers:up` uses too. */
 const TEMPLATE = join(ROOT, 'scripts', 'brokers', 'kafka-server.properties');
-const LOG4J = join(ROOT, 'scripts', 'brokers', 'kafka-log4j.properties');
+const JARS_SCRIPT = join(ROOT, 'scripts', 'brokers', 'kafka-jars.sh');
+
+/** Where the jars of a Kafka version are, and the JVM flag that configures its logging. */
+interface KafkaJars {
+  readonly libs: string;
+  readonly logFlag: string;
+}
+
+/**
+ * The jars of EVENTBUS_KAFKA_VERSION (default 4.4.0), resolved from Maven Central into the jar cache on first
+ * use, so a test can start its own broker whether or not `npm run brokers:up` started one (a Kafka already
+ * serving on 127.0.0.1:9092 makes it skip the jars).
+ */
+export function kafkaJars(env: NodeJS.ProcessEnv = process.env): KafkaJars {
+  const run = spawnSync('bash', [JARS_SCRIPT], { encoding: 'utf8', env });
+  if (run.status !== 0) throw new Error(`Kafka jars unavailable: ${run.stderr.trim()}`);
+  const [libs, logFlag] = run.stdout.trim().split('\n');
+  if (!libs || !logFlag || !existsSync(join(libs, '.complete')))
+    throw new Error(`Kafka jars unavailable: unexpected output ${JSON.stringify(run.stdout)}`);
+  return { libs, logFlag };
+}
 
 /** Extra settings of an own broker beyond its properties. */
 export interface OwnKafkaBrokerSetup {
@@ -33,6 +52,7 @@ export class OwnKafkaBroker {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly jars: KafkaJars,
     private readonly setup: OwnKafkaBrokerSetup,
   ) {}
 
@@ -44,8 +64,7 @@ export class OwnKafkaBroker {
     serverProperties: Record<string, string> = {},
     setup: OwnKafkaBrokerSetup = {},
   ): Promise<OwnKafkaBroker> {
-    if (!existsSync(join(LIBS, '.complete')))
-      throw new Error('Kafka jars missing: run `npm run brokers:up` first');
+    const jars = kafkaJars();
     const [port, controllerPort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(join(tmpdir(), 'eventbus-own-kafka-'));
     const properties = withProperties(readFileSync(TEMPLATE, 'utf8'), serverProperties)
@@ -57,8 +76,8 @@ export class OwnKafkaBroker {
       'java',
       [
         '-cp',
-        `${LIBS}/*`,
-        `-Dlog4j.configuration=file:${LOG4J}`,
+        `${jars.libs}/*`,
+        jars.logFlag,
         'kafka.tools.StorageTool',
         'format',
         '-t',
@@ -70,7 +89,7 @@ export class OwnKafkaBroker {
       { encoding: 'utf8' },
     );
     if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}`);
-    return new OwnKafkaBroker(port, dir, setup);
+    return new OwnKafkaBroker(port, dir, jars, setup);
   }
 
   /** The address clients use: the plain-text listener, or `clientPort` when set. */
@@ -84,9 +103,9 @@ export class OwnKafkaBroker {
       'java',
       [
         '-Xmx512m',
-        `-Dlog4j.configuration=file:${LOG4J}`,
+        this.jars.logFlag,
         '-cp',
-        `${LIBS}/*`,
+        `${this.jars.libs}/*`,
         'kafka.Kafka',
         join(this.dir, 'server.properties'),
       ],
