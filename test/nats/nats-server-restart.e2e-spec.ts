@@ -28,7 +28,7 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
     const stream = uniqueStream('NT_RESTART');
     const subject = `${stream}.events`;
     const logger = new RecordingLogger();
-    transport = natsTransport(
+    const consumer = natsTransport(
       {
         servers: server.url,
         stream,
@@ -38,6 +38,7 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
       },
       logger,
     );
+    transport = consumer;
     const publish = (n: number) =>
       transport!.publish(subject, {
         key: `agg-${n % 5}`,
@@ -77,9 +78,14 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
       () => `${acked} acked`,
       15_000,
     );
+    expect(consumer.health()).toEqual({ connected: true, consuming: true });
     await server.kill();
     expect(acked).toBeLessThan(BEFORE);
-    await sleep(500);
+    await waitFor(
+      () => !consumer.health().connected,
+      () => `health ${JSON.stringify(consumer.health())} after the server was killed`,
+      10_000,
+    );
     await server.start();
 
     for (let n = BEFORE + 1; n <= BEFORE + AFTER; n++) await retry(() => publish(n), 15_000);
@@ -90,9 +96,14 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
         `${firstDeliveries.size}/${total} delivered, ${queue.length} queued; ${logger.warnings.join(' | ')}`,
       25_000,
     );
+    await waitFor(
+      () => consumer.health().connected && consumer.health().consuming,
+      () => `health ${JSON.stringify(consumer.health())} after the server came back`,
+    );
     running = false;
     await worker;
     await transport.close();
+    expect(consumer.health().connected).toBe(false);
 
     const sequences = [...firstDeliveries.keys()].sort((a, b) => a - b);
     expect(sequences).toEqual(Array.from({ length: total }, (_, i) => i + 1));
