@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerConnectionError, EventBusServer, type EventBusModuleOptions } from '@app/eventbus';
+import { BrokerConnectionError, type EventBusModuleOptions } from '@app/eventbus';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { domainController } from '../support/controllers';
 import { freePort } from '../support/processes';
 import { publishDomainRounds } from '../support/publishing';
 import { range, Recorder, waitFor } from '../support/recorder';
-import { pemBodyLines, SecretWatch } from '../support/secret-watch';
+import { errorWatcher, pemBodyLines, SecretWatch } from '../support/secret-watch';
 import { startApp } from '../support/test-app';
 import { makeTestCertificates, type TestCertificates } from '../support/tls-certificates';
 import { FAST_GROUP } from './kafka-test-kit';
@@ -161,15 +161,3 @@ describeWithBrokers(
     });
   },
 );
-
-/** A provider that records every `server.on('error')` payload. */
-function errorWatcher(watch: SecretWatch) {
-  return {
-    provide: 'SECRET_WATCH_ERRORS',
-    inject: [EventBusServer],
-    useFactory: (server: EventBusServer) => {
-      server.on('error', (error) => watch.record(error));
-      return true;
-    },
-  };
-}

@@ -1,17 +1,12 @@
 import { createUser } from '@nats-io/nkeys';
 import { nkeyAuthenticator } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BrokerConnectionError,
-  EventBusServer,
-  type EventBusModuleOptions,
-  type NatsConnectionOptions,
-} from '@app/eventbus';
+import { BrokerConnectionError, type EventBusModuleOptions, type NatsConnectionOptions } from '@app/eventbus';
 import { describeWithBrokers } from '../support/brokers';
 import { domainController } from '../support/controllers';
 import { publishDomainRounds } from '../support/publishing';
 import { range, Recorder, waitFor } from '../support/recorder';
-import { pemBodyLines, SecretWatch } from '../support/secret-watch';
+import { errorWatcher, pemBodyLines, SecretWatch } from '../support/secret-watch';
 import { startApp } from '../support/test-app';
 import { makeTestCertificates, type TestCertificates } from '../support/tls-certificates';
 import { natsTransport, uniqueStream } from './nats-test-kit';
@@ -232,15 +227,3 @@ describeWithBrokers('NATS secure connections (own servers: TLS + user/password, 
     expect(watch.leaks(secrets())).toEqual([]);
   });
 });
-
-/** A provider that records every `server.on('error')` payload. */
-function errorWatcher(watch: SecretWatch) {
-  return {
-    provide: 'SECRET_WATCH_ERRORS',
-    inject: [EventBusServer],
-    useFactory: (server: EventBusServer) => {
-      server.on('error', (error) => watch.record(error));
-      return true;
-    },
-  };
-}

@@ -1,5 +1,6 @@
 import { format } from 'node:util';
 import { vi, type MockInstance } from 'vitest';
+import { EventBusServer } from '@app/eventbus';
 import { RecordingLogger } from './recording-logger';
 
 /**
@@ -65,4 +66,16 @@ export class SecretWatch {
 /** The body lines of a PEM private key: any of them appearing means the key leaked. */
 export function pemBodyLines(pem: string): string[] {
   return pem.split(/\r?\n/).filter((line) => line.length > 0 && !line.startsWith('-----'));
+}
+
+/** A provider that records every `server.on('error')` payload of the module's server into `watch`. */
+export function errorWatcher(watch: SecretWatch) {
+  return {
+    provide: 'SECRET_WATCH_ERRORS',
+    inject: [EventBusServer],
+    useFactory: (server: EventBusServer) => {
+      server.on('error', (error) => watch.record(error));
+      return true;
+    },
+  };
 }
