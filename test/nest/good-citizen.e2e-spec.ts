@@ -13,7 +13,7 @@ import {
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { throwError } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AckDecision,
   DeadLetterHeaders,
@@ -31,7 +31,7 @@ import {
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { domainController, rawController } from '../support/controllers';
 import { Recorder, range, sleep, waitFor } from '../support/recorder';
-import { startApp, type TestApp } from '../support/test-app';
+import { appsClosedAfterEach, startApp, type TestApp } from '../support/test-app';
 import { TRANSPORTS } from '../support/transports';
 
 const memory = (scope: string): EventBusModuleOptions => ({
@@ -46,15 +46,7 @@ const event = (aggregateId: string, version: number) => ({ aggregateId, type: 'T
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
 
 describe('A good citizen inside a real application (memory transport)', () => {
-  const apps: TestApp[] = [];
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()));
-  });
-  const start = async (...args: Parameters<typeof startApp>) => {
-    const app = await startApp(...args);
-    apps.push(app);
-    return app;
-  };
+  const start = appsClosedAfterEach();
 
   describe('several handlers of one topic', () => {
     it('run one after another in declaration order, each once per attempt', async () => {

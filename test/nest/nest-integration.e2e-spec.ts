@@ -17,7 +17,7 @@ import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { IsInt, IsString, Min } from 'class-validator';
 import { throwError, tap } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AckDecision,
   DeadLetterError,
@@ -35,7 +35,7 @@ import {
 import { uniqueName } from '../support/brokers';
 import { domainController, rawController } from '../support/controllers';
 import { Recorder, sleep, waitFor } from '../support/recorder';
-import { startApp, type TestApp } from '../support/test-app';
+import { appsClosedAfterEach, startApp } from '../support/test-app';
 
 const memory = (scope: string) => ({
   transport: 'memory' as const,
@@ -58,15 +58,7 @@ class OrderPlaced {
 }
 
 describe('Nest integration (memory transport)', () => {
-  const apps: TestApp[] = [];
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((a) => a.close()));
-  });
-  const start = async (...args: Parameters<typeof startApp>) => {
-    const app = await startApp(...args);
-    apps.push(app);
-    return app;
-  };
+  const start = appsClosedAfterEach();
 
   it('rejects invalid options at start with a message naming the option and allowed values', async () => {
     await expect(startApp({ transport: 'rabbit' as never }, [])).rejects.toThrow(

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Module, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { afterEach } from 'vitest';
 import { EventBus, EventBusModule, EventBusServer, type EventBusModuleOptions } from '@app/eventbus';
 
 export interface TestApp {
@@ -41,5 +42,21 @@ export async function startApp(
     bus: app.get(EventBus),
     server: app.get(EventBusServer),
     close: () => (closed ??= app.close()),
+  };
+}
+
+/**
+ * `startApp` for one `describe` block: every app it starts is closed after each test, even when the test
+ * failed. Call it at the top of the block.
+ */
+export function appsClosedAfterEach(): typeof startApp {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+  return async (...args) => {
+    const app = await startApp(...args);
+    apps.push(app);
+    return app;
   };
 }
