@@ -31,6 +31,15 @@ export async function createOutboxDatabase(prefix = 'eventbus_outbox_test'): Pro
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
       try {
+        // Closed connections leave the server a moment later: wait for them (up to 5 s) before forcing.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await client.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await client.end();

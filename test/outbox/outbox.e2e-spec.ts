@@ -3,7 +3,8 @@ import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { range, sleep, waitFor } from '../support/recorder';
 import type { TestApp } from '../support/test-app';
 import { TRANSPORTS } from '../support/transports';
-import { FAST_RELAY, startConsumer, startPublisher } from './outbox-app';
+import { writeConcurrently } from './concurrent-writers';
+import { FAST_RELAY, startConsumer } from './outbox-app';
 import { createOutboxDatabase, inTransaction, type OutboxDatabase } from './outbox-database';
 
 const AGGREGATES = 50;
@@ -74,31 +75,7 @@ describeWithBrokers('transactional outbox', () => {
       );
       apps.push(app);
 
-      // Each aggregate's versions are written by successive transactions (as optimistic or pessimistic locking
-      // on the aggregate gives); aggregates write concurrently. Some transactions take their id early and then
-      // wait, others wait between insert and commit, so rows become visible out of id and xid order.
-      let outOfOrderCommits = 0;
-      await Promise.all(
-        range(AGGREGATES).map(async (a) => {
-          for (const version of range(VERSIONS)) {
-            await inTransaction(db.pool, async (tx) => {
-              if ((a + version) % 6 === 0) {
-                await tx.query('SELECT pg_current_xact_id()');
-                await sleep(20 + ((a * version) % 40));
-              }
-              await app.bus.publishDomainEvent(
-                topic,
-                { aggregateId: `agg-${a}`, type: 'Changed', version, payload: { a, version } },
-                { transaction: tx },
-              );
-              if ((a * 7 + version) % 9 === 0) {
-                outOfOrderCommits++;
-                await sleep(30 + ((a + version) % 50));
-              }
-            });
-          }
-        }),
-      );
+      const outOfOrderCommits = await writeConcurrently(db.pool, app.bus, topic, AGGREGATES, VERSIONS);
       expect(outOfOrderCommits).toBeGreaterThan(50);
 
       await waitFor(

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { MissingDependencyError } from '../errors/missing-dependency.error';
 import { loadOptionalPeer } from '../observability/optional-peer';
 import type { ResolvedEventBusOptions } from '../options/event-bus.options';
@@ -12,11 +12,13 @@ interface PgModule {
 
 /**
  * The module's outbox, when `outbox` is configured: its PostgreSQL pool (the given one, or one made from
- * `connectionString` with the `pg` package, loaded on first use and closed at application shutdown) and the
- * writer `EventBus` uses for `publishDomainEvent(topic, event, { transaction })`.
+ * `connectionString` with the `pg` package, loaded at start and closed at application shutdown) and the writer
+ * `EventBus` uses for `publishDomainEvent(topic, event, { transaction })`. The table is created at start (unless
+ * `createSchema` is false), so a write never needs a second connection from a pool its transaction may have
+ * exhausted; a database that cannot be reached at start fails the start.
  */
 @Injectable()
-export class EventBusOutbox implements OnApplicationShutdown {
+export class EventBusOutbox implements OnModuleInit, OnApplicationShutdown {
   /** Undefined when the module has no `outbox` option. */
   readonly writer: OutboxWriter | undefined;
   private ownPool: Promise<SqlPool> | undefined;
@@ -39,6 +41,10 @@ export class EventBusOutbox implements OnApplicationShutdown {
     })();
     this.ownPool.catch(() => (this.ownPool = undefined));
     return this.ownPool;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.writer?.ensureSchema();
   }
 
   /** Closes the pool the module made (a given pool belongs to the application). */

@@ -46,8 +46,8 @@ interface RawRow {
 
 /**
  * Publishes committed outbox rows. Every instance may run one: partitions (a hash of topic and aggregate id) are
- * owned through session advisory locks, so one relay at a time publishes a given aggregate; a relay that dies
- * loses its locks with its connection and another takes over. In each round it reads, per owned partition, the
+ * owned through session advisory locks, so one relay at a time publishes a given aggregate; the relays share the
+ * partitions evenly, and a relay that dies loses its locks with its connection and the others take over. In each round it reads, per owned partition, the
  * oldest due rows (at most `batchSize`) together with every lower pending version of their aggregates, publishes
  * what `publishableRuns` allows (aggregates in parallel, each in version order), and deletes the rows the broker
  * confirmed. A row whose publish fails is kept, logged, and tried again after a growing delay; only its aggregate
@@ -60,6 +60,8 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private lockClient: SqlPoolClient | undefined;
+  /** Removes the relay's listeners from the lock connection (the pool keeps its own). */
+  private forgetLockClient: (() => void) | undefined;
   private readonly owned = new Set<number>();
   private wakeUp: (() => void) | undefined;
   private woken = false;
@@ -112,7 +114,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       let more = false;
       try {
         await this.deps.ensureSchema();
-        await this.claimPartitions();
+        await this.balancePartitions();
         more = await this.round();
         this.lastError = undefined;
       } catch (error) {
@@ -175,23 +177,43 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     );
     const t = this.names.table;
     await this.deps.pool.query(
-      `WITH failed AS (UPDATE ${t} SET attempts = attempts + 1, last_error = $2 WHERE id = $1)
-       UPDATE ${t} SET next_attempt_at = greatest(next_attempt_at, now() + make_interval(secs => $5::float8 / 1000))
+      `UPDATE ${this.names.table} SET
+         attempts = attempts + (id = $1)::int,
+         last_error = CASE WHEN id = $1 THEN $2 ELSE last_error END,
+         next_attempt_at = greatest(next_attempt_at, now() + make_interval(secs => $5::float8 / 1000))
        WHERE topic = $3 AND aggregate_id = $4`,
       [row.id, message.slice(0, 2_000), row.topic, row.aggregateId, delayMs],
     );
   }
 
-  /** Takes every free partition's advisory lock on the lock connection (opened, with `LISTEN`, when needed). */
-  private async claimPartitions(): Promise<void> {
+  /**
+   * Owns a fair share of the partitions: `ceil(partitions / relays)`, where relays are the sessions holding the
+   * table's shared membership lock (this one included). Takes free partitions up to the share and releases what
+   * is above it, between rounds only, so a partition changes hands only when its owner has no publish in flight.
+   */
+  private async balancePartitions(): Promise<void> {
     const { partitions } = this.deps.options.relay;
-    if (this.owned.size === partitions) return;
     const client = await this.lockConnection();
+    const lockSpace = this.names.lockSpace;
+    const { rows: holders } = await client.query<{ others: number }>(
+      `SELECT count(DISTINCT pid)::int AS others FROM pg_locks
+       WHERE locktype = 'advisory' AND objsubid = 2 AND classid = ($1::bigint & 4294967295)::oid
+         AND objid = ($2::bigint & 4294967295)::oid AND granted AND pid <> pg_backend_pid()`,
+      [lockSpace, MEMBERSHIP_KEY],
+    );
+    const share = Math.ceil(partitions / (holders[0]!.others + 1));
+    if (this.owned.size > share) {
+      const excess = [...this.owned].sort((a, b) => b - a).slice(0, this.owned.size - share);
+      await client.query('SELECT pg_advisory_unlock($1, p) FROM unnest($2::int[]) AS p', [lockSpace, excess]);
+      for (const p of excess) this.owned.delete(p);
+      return;
+    }
+    if (this.owned.size === share) return;
     const free = [];
     for (let p = 0; p < partitions; p++) if (!this.owned.has(p)) free.push(p);
     const { rows } = await client.query<{ p: number }>(
-      'SELECT p FROM unnest($2::int[]) AS p WHERE pg_try_advisory_lock($1, p)',
-      [this.names.lockSpace, free],
+      'SELECT p FROM unnest($2::int[]) AS p WHERE pg_try_advisory_lock($1, p) LIMIT $3',
+      [lockSpace, free, share - this.owned.size],
     );
     for (const { p } of rows) this.owned.add(p);
   }
@@ -199,6 +221,14 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
   private async lockConnection(): Promise<SqlPoolClient> {
     if (this.lockClient) return this.lockClient;
     const client = await this.deps.pool.connect();
+    const onError = (error: Error) => lost(describe(error));
+    const onEnd = () => lost('closed');
+    const onNotification = () => this.wake();
+    this.forgetLockClient = () => {
+      client.off('error', onError);
+      client.off('end', onEnd);
+      client.off('notification', onNotification);
+    };
     const lost = (reason: string) => {
       if (this.lockClient !== client) return;
       this.deps.logger.warn(
@@ -206,13 +236,14 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       );
       this.lockClient = undefined;
       this.owned.clear();
-      client.removeAllListeners();
+      this.forgetLockClient?.();
       client.release(true);
     };
-    client.on('error', (error: Error) => lost(describe(error)));
-    client.on('end', () => lost('closed'));
-    client.on('notification', () => this.wake());
+    client.on('error', onError);
+    client.on('end', onEnd);
+    client.on('notification', onNotification);
     this.lockClient = client;
+    await client.query('SELECT pg_advisory_lock_shared($1, $2)', [this.names.lockSpace, MEMBERSHIP_KEY]);
     if (this.deps.options.relay.notify) await client.query(`LISTEN "${this.names.channel}"`);
     return client;
   }
@@ -222,7 +253,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     this.lockClient = undefined;
     this.owned.clear();
     if (!client) return;
-    client.removeAllListeners();
+    this.forgetLockClient?.();
     try {
       await client.query('SELECT pg_advisory_unlock_all()');
       if (this.deps.options.relay.notify) await client.query('UNLISTEN *');
@@ -266,6 +297,9 @@ function toOutboxRow(raw: RawRow): OutboxRow {
     settled: raw.settled,
   };
 }
+
+/** Second key of the shared advisory lock every running relay of a table holds, so relays can count each other. */
+const MEMBERSHIP_KEY = -2;
 
 const aggregateKey = (row: OutboxRow) => `${row.topic}\u0000${row.aggregateId}`;
 

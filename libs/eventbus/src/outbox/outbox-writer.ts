@@ -6,8 +6,9 @@ import type { SqlClient, SqlPool } from './sql-client';
 /**
  * Writes domain events to the outbox table inside the caller's open transaction: one `INSERT` (and, with
  * `relay.notify`, a `pg_notify` delivered at commit) on the given client. If the transaction rolls back, the
- * event never existed; once it commits, the relay publishes it. The table is created on first use (through the
- * pool, outside the caller's transaction) unless `createSchema` is off.
+ * event never existed; once it commits, the relay publishes it. `ensureSchema` creates the table (through the
+ * pool, outside any caller's transaction) unless `createSchema` is off; the module calls it at start, and a write
+ * calls it again only if that failed.
  */
 export class OutboxWriter {
   private readonly insertSql: string;

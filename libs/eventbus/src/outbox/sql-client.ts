@@ -20,7 +20,9 @@ export interface SqlPoolClient {
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
-  removeAllListeners(event?: string): unknown;
+  off(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'end', listener: () => void): unknown;
 }
 
 /** A `pg` `Pool` (typed structurally, so applications without `pg` still compile). */
