@@ -175,7 +175,6 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       `Outbox row ${row.id} (topic "${row.topic}", aggregate "${row.aggregateId}", version ${row.version}) ` +
         `could not be published (attempt ${attempts}), trying again in ${delayMs} ms: ${message}`,
     );
-    const t = this.names.table;
     await this.deps.pool.query(
       `UPDATE ${this.names.table} SET
          attempts = attempts + (id = $1)::int,
