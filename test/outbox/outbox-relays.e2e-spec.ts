@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
+import { EventBusHealthIndicator } from '@app/eventbus';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { OutboxRelayRunner } from '../../libs/eventbus/src/nest/outbox-relay.runner';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
@@ -165,10 +166,15 @@ describeWithBrokers('outbox relays', () => {
       const topic = `${scope}.orders`;
       const table = 'refused_outbox';
       const { app, recorder } = await startConsumer(
-        { ...nats!.options(scope), outbox: { pool: db.pool, table, relay: FAST_RELAY } },
+        {
+          ...nats!.options(scope),
+          outbox: { pool: db.pool, table, relay: FAST_RELAY },
+          observability: { stallThresholdMs: 1_000 },
+        },
         topic,
       );
       apps.push(app);
+      const health = app.app.get(EventBusHealthIndicator);
       const publish = (aggregateId: string, version: number, payload: unknown) =>
         inTransaction(db.pool, (tx) =>
           app.bus.publishDomainEvent(
@@ -205,6 +211,14 @@ describeWithBrokers('outbox relays', () => {
         logged.some((m) => m.includes(`aggregate "big", version 1`) && m.includes('could not be published')),
       ).toBe(true);
       errors.mockRestore();
+      // Health names the stuck row once it has failed for longer than the stall threshold.
+      await waitFor(
+        async () => (await health.isHealthy()).eventbus.status === 'down',
+        () => 'health stayed up',
+      );
+      const details = (await health.isHealthy()).eventbus;
+      expect(details.reason).toMatch(/outbox row of aggregate big .*version 1.*max_payload/);
+      expect(details.outbox?.failing.map((f) => [f.aggregateId, f.version])).toEqual([['big', 1]]);
     },
   );
 });

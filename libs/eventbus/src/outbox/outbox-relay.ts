@@ -22,13 +22,25 @@ export interface OutboxRelayDeps {
   readonly ensureSchema: () => Promise<void>;
 }
 
+/** An aggregate whose next row the broker did not accept yet. */
+export interface OutboxFailure {
+  readonly topic: string;
+  readonly aggregateId: string;
+  readonly version: number;
+  /** Publish attempts of that row so far. */
+  readonly attempts: number;
+  readonly error: string;
+  /** Seconds since its first failure. */
+  readonly seconds: number;
+}
+
 /** What the relay reports for health checks. */
 export interface OutboxRelayStatus {
   readonly running: boolean;
   /** Partitions this instance owns (holds the advisory lock of). */
   readonly ownedPartitions: number;
-  /** Aggregates whose next row failed to publish and waits for a retry, with the last error. */
-  readonly failing: ReadonlyArray<{ topic: string; aggregateId: string; attempts: number; error: string }>;
+  /** Aggregates whose next row failed to publish and waits for a retry: the last error, and for how long. */
+  readonly failing: readonly OutboxFailure[];
   /** The last error of the relay itself (database unreachable, ...), until a round succeeds. */
   readonly lastError: string | undefined;
 }
@@ -66,10 +78,7 @@ export class OutboxRelay {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private lastError: string | undefined;
-  private readonly failing = new Map<
-    string,
-    { topic: string; aggregateId: string; attempts: number; error: string }
-  >();
+  private readonly failing = new Map<string, Omit<OutboxFailure, 'seconds'> & { since: number }>();
 
   constructor(private readonly deps: OutboxRelayDeps) {
     this.names = outboxNames(deps.options.table);
@@ -104,7 +113,10 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     return {
       running: this.running,
       ownedPartitions: this.owned.size,
-      failing: [...this.failing.values()],
+      failing: [...this.failing.values()].map(({ since, ...failure }) => ({
+        ...failure,
+        seconds: (Date.now() - since) / 1_000,
+      })),
       lastError: this.lastError,
     };
   }
@@ -165,11 +177,14 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     const attempts = row.attempts + 1;
     const delayMs = Math.min(maxRetryDelayMs, initialRetryDelayMs * 2 ** Math.min(attempts - 1, 30));
     const message = describe(error);
-    this.failing.set(aggregateKey(row), {
+    const key = aggregateKey(row);
+    this.failing.set(key, {
       topic: row.topic,
       aggregateId: row.aggregateId,
+      version: row.version,
       attempts,
       error: message,
+      since: this.failing.get(key)?.since ?? Date.now(),
     });
     this.deps.logger.error(
       `Outbox row ${row.id} (topic "${row.topic}", aggregate "${row.aggregateId}", version ${row.version}) ` +
