@@ -1,3 +1,4 @@
+import { OutboxNotConfiguredError } from '@app/eventbus';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { range, sleep, waitFor } from '../support/recorder';
@@ -181,5 +182,27 @@ describeWithBrokers('transactional outbox', () => {
     );
     expect(recorder.firstSuccesses('p')).toEqual([1, 2]);
     expect(recorder.firstSuccesses('q')).toEqual([1, 2]);
+  });
+
+  it('refuses a transaction when the module has no outbox, instead of publishing outside it', async () => {
+    const scope = uniqueName('outbox-none');
+    const topic = `${scope}.orders`;
+    const { app, recorder } = await startConsumer({ transport: 'memory', memory: { broker: scope } }, topic);
+    apps.push(app);
+    await expect(
+      inTransaction(db.pool, (tx) =>
+        app.bus.publishDomainEvent(
+          topic,
+          { aggregateId: 'a', type: 'T', version: 1, payload: {} },
+          { transaction: tx },
+        ),
+      ),
+    ).rejects.toThrow(OutboxNotConfiguredError);
+    await app.bus.publishDomainEvent(topic, { aggregateId: 'a', type: 'T', version: 2, payload: {} });
+    await waitFor(
+      () => recorder.successCount === 1,
+      () => 'the direct publish did not arrive',
+    );
+    expect(recorder.events).toEqual(['a:2']);
   });
 });
