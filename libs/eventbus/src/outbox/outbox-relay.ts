@@ -141,8 +141,12 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
 
   /** One pass over the owned partitions, in parallel; true when some partition may have more right away. */
   private async round(): Promise<boolean> {
-    const results = await Promise.all([...this.owned].map((p) => this.drainPartition(p)));
-    return results.some(Boolean);
+    // Every partition's drain ends before the round does, also when one fails: locks are only released (after
+    // a failure, or to rebalance) while nothing of theirs is in flight.
+    const results = await Promise.allSettled([...this.owned].map((p) => this.drainPartition(p)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.some((r) => r.status === 'fulfilled' && r.value);
   }
 
   private async drainPartition(partition: number): Promise<boolean> {
