@@ -154,7 +154,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     const { rows } = await pool.query<RawRow>(this.selectSql, [partition, options.relay.batchSize]);
     const runs = publishableRuns(rows.map(toOutboxRow));
     const published: string[] = [];
-    await Promise.all(
+    const outcomes = await Promise.allSettled(
       runs.map(async (run) => {
         for (const row of run) {
           if (!this.owned.has(partition)) return;
@@ -172,6 +172,8 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     if (published.length > 0) {
       await pool.query(`DELETE FROM ${this.names.table} WHERE id = ANY($1::bigint[])`, [published]);
     }
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
     return published.length > 0 && rows.length >= options.relay.batchSize;
   }
 
