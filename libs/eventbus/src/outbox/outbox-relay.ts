@@ -59,12 +59,13 @@ interface RawRow {
 /**
  * Publishes committed outbox rows. Every instance may run one: partitions (a hash of topic and aggregate id) are
  * owned through session advisory locks, so one relay at a time publishes a given aggregate; the relays share the
- * partitions evenly, and a relay that dies loses its locks with its connection and the others take over. In each round it reads, per owned partition, the
- * oldest due rows (at most `batchSize`) together with every lower pending version of their aggregates, publishes
- * what `publishableRuns` allows (aggregates in parallel, each in version order), and deletes the rows the broker
- * confirmed. A row whose publish fails is kept, logged, and tried again after a growing delay; only its aggregate
- * waits. Rounds run every `pollIntervalMs`, sooner when a writer's `NOTIFY` arrives, and back to back while
- * partitions have full batches. At-least-once: a crash between publish and delete publishes the row again.
+ * partitions evenly, and a relay that dies loses its locks with its connection and the others take over. In each
+ * round it reads, per owned partition, the oldest due rows (at most `batchSize`) together with every lower pending
+ * version of their aggregates, publishes what `publishableRuns` allows (aggregates in parallel, each in version
+ * order), and deletes the rows the broker confirmed. A row whose publish fails is kept, logged, and tried again
+ * after a doubling delay (`initialRetryDelayMs` to `maxRetryDelayMs`); only its aggregate waits. Rounds run every
+ * `pollIntervalMs`, sooner when a writer's `NOTIFY` arrives, and back to back while partitions have full batches.
+ * At-least-once: a crash between publish and delete publishes the row again.
  */
 export class OutboxRelay {
   private readonly names: OutboxNames;
