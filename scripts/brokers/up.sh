@@ -5,7 +5,9 @@
 #   tested 3.x line), run with the machine's Java from Maven Central jars (see kafka-jars.sh). When a Kafka
 #   already serves there, the jars are still fetched (Java and Maven permitting) for the tests that start
 #   brokers of their own;
-#   nats-server with JetStream on 127.0.0.1:4222 (the running one, else the installed binary).
+#   nats-server with JetStream on 127.0.0.1:4222 (the running one, else the installed binary);
+#   PostgreSQL 13+ on 127.0.0.1:5432 with trust auth for user postgres (the running one, else the Debian
+#   `postgresql` cluster, started or installed). A running PostgreSQL is never stopped or reconfigured.
 # Waits until each really serves, logs under .brokers/ (.brokers/kafka for port 9092, .brokers/kafka-<port>
 # otherwise), prints how long it took.
 # Exits non-zero with what is missing and how to get it when a broker cannot be started.
@@ -103,10 +105,49 @@ up_nats() {
   fail "nats: not serving, see $dir/nats.log"
 }
 
+up_postgres() {
+  local status=0
+  node scripts/brokers/check-postgres.mjs || status=$?
+  if [ "$status" = 0 ]; then
+    echo "postgres: already serving on ${EVENTBUS_POSTGRES_URL:-127.0.0.1:5432} ($(elapsed))"
+    return
+  fi
+  [ "$status" = 2 ] && fail "postgres: the server on ${EVENTBUS_POSTGRES_URL:-127.0.0.1:5432} is older than 13 (the outbox needs pg_current_xact_id)"
+  [ -n "${EVENTBUS_POSTGRES_URL:-}" ] && fail "postgres: nothing serves EVENTBUS_POSTGRES_URL"
+  if ! command -v pg_lsclusters >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "postgres: installing the postgresql Debian package..."
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >"$STATE/postgres-install.log" 2>&1 \
+        || fail "postgres: apt-get install postgresql failed, see $STATE/postgres-install.log"
+    else
+      fail "postgres: PostgreSQL is not installed (apt-get install postgresql, or run PostgreSQL 13+ with trust auth and set EVENTBUS_POSTGRES_URL)"
+    fi
+  fi
+  local version
+  version=$(pg_lsclusters -h | awk '$2 == "main" { print $1; exit }')
+  [ -n "$version" ] || fail "postgres: no Debian cluster named main (pg_createcluster <version> main)"
+  local hba=/etc/postgresql/$version/main/pg_hba.conf
+  if ! grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+    # Tests connect as postgres without a password, over TCP on the loopback only.
+    sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+  fi
+  echo "postgres: starting cluster $version/main"
+  pg_ctlcluster "$version" main start >"$STATE/postgres-start.log" 2>&1 || pg_ctlcluster "$version" main reload >>"$STATE/postgres-start.log" 2>&1 || true
+  for _ in $(seq 1 50); do
+    if node scripts/brokers/check-postgres.mjs; then
+      echo "postgres: serving on 127.0.0.1:5432 ($(elapsed))"
+      return
+    fi
+    sleep 0.2
+  done
+  fail "postgres: not serving, see $STATE/postgres-start.log and /var/log/postgresql/"
+}
+
 case "${1:-all}" in
   kafka) up_kafka ;;
   nats) up_nats ;;
-  all) up_nats; up_kafka ;;
-  *) fail "usage: up.sh [kafka|nats|all]" ;;
+  postgres) up_postgres ;;
+  all) up_nats; up_postgres; up_kafka ;;
+  *) fail "usage: up.sh [kafka|nats|postgres|all]" ;;
 esac
 echo "brokers:up: done in $(elapsed)"

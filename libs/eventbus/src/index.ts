@@ -2,7 +2,7 @@
 export { EventBusModule } from './nest/event-bus.module';
 export { EVENT_BUS_ASYNC_OPTIONS_TYPE, EVENT_BUS_OPTIONS_TYPE } from './nest/event-bus.module-definition';
 export { EventBusServer, type EventBusServerEvents, type EventBusStatus } from './nest/event-bus.server';
-export { EventBus, type PublishOptions } from './nest/event-bus.publisher';
+export { EventBus, type PublishOptions, type PublishDomainEventOptions } from './nest/event-bus.publisher';
 export { EventBusClient } from './nest/event-bus.client';
 export { EventBusContext } from './nest/event-bus.context';
 export { DomainEvent, type DomainEventOptions } from './nest/domain-event.decorator';
@@ -41,6 +41,12 @@ export { MessageEncodeError } from './errors/message-encode.error';
 export { InvalidDomainEventError } from './errors/invalid-domain-event.error';
 export { MessageRevokedError } from './errors/message-revoked.error';
 export { InvalidTopicError } from './errors/invalid-topic.error';
+export { OutboxNotConfiguredError } from './errors/outbox-not-configured.error';
+// Outbox (PostgreSQL)
+export type { OutboxOptions, OutboxRelayOptions } from './outbox/outbox.options';
+export type { SqlClient, SqlPool, SqlPoolClient } from './outbox/sql-client';
+export type { OutboxRelayStatus } from './outbox/outbox-relay';
+export { outboxSchemaSql } from './outbox/outbox-schema';
 // Options, dispatcher events, transport port
 export * from './options/event-bus.options';
 export type {

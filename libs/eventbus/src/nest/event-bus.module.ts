@@ -12,14 +12,18 @@ import { EventBusClient } from './event-bus.client';
 import { EventBusConnection } from './event-bus.connection';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants';
 import { ConfigurableEventBusModule, EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
+import { EventBusOutbox } from './event-bus.outbox';
 import { EventBus } from './event-bus.publisher';
+import { OutboxRelayRunner } from './outbox-relay.runner';
 import { EventBusServer } from './event-bus.server';
 import { runShutdownHooksFirst } from './shutdown-order';
 
 /**
  * `EventBusModule.forRoot(options)` or `.forRootAsync({ imports, inject, useFactory })`: provides
  * `EventBusServer` (the transport strategy), `EventBus` (publisher) and `EventBusClient` (`ClientProxy`), which
- * share one broker connection, `EventBusHealthIndicator` and `DeadLetterQueue`. Metrics (prom-client) and tracing
+ * share one broker connection, `EventBusHealthIndicator` and `DeadLetterQueue`. With `outbox`,
+ * `publishDomainEvent(topic, event, { transaction })` writes to a PostgreSQL outbox table and a relay in each
+ * instance publishes committed rows. Metrics (prom-client) and tracing
  * (`@opentelemetry/api`) are on when those packages are installed, unless `observability` turns them off. Global by default (`isGlobal: false` to opt out). Options are validated when the
  * module is created; an invalid one fails with `InvalidOptionsError` naming it.
  *
@@ -46,6 +50,8 @@ import { runShutdownHooksFirst } from './shutdown-order';
     EventBusClient,
     EventBusHealthIndicator,
     DeadLetterQueue,
+    EventBusOutbox,
+    OutboxRelayRunner,
   ],
   exports: [
     EVENT_BUS_OPTIONS,

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { OutboxNotConfiguredError } from '../errors/outbox-not-configured.error';
+import type { SqlClient } from '../outbox/sql-client';
 import {
   createEnvelope,
   type DomainEventEnvelope,
@@ -12,6 +14,7 @@ import { checkTopicName } from '../options/topic-rules';
 import type { OutboundMessage } from '../transports/transport.port';
 import { EventBusConnection } from './event-bus.connection';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants';
+import { EventBusOutbox } from './event-bus.outbox';
 
 /** Options of `EventBus.publish`. */
 export interface PublishOptions {
@@ -19,6 +22,16 @@ export interface PublishOptions {
   readonly key?: string;
   /** Extra headers. */
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Options of `EventBus.publishDomainEvent`. */
+export interface PublishDomainEventOptions {
+  /**
+   * A client inside the caller's open PostgreSQL transaction (anything with `query(text, values)`: a `pg`
+   * `PoolClient`, TypeORM's `EntityManager` or `QueryRunner`). The event is then written to the outbox table in
+   * that transaction (needs the `outbox` option) and published by the relay after commit; a rollback discards it.
+   */
+  readonly transaction?: SqlClient;
 }
 
 /**
@@ -39,19 +52,40 @@ export class EventBus {
     @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly connection: EventBusConnection,
     private readonly observability: Observability,
+    private readonly outbox: EventBusOutbox,
   ) {}
 
   /**
    * Publishes a domain event to `topic`. `id` defaults to a UUIDv7, `occurredAt` to now, `metadata` to `{}`.
-   * Resolves with the envelope as written.
+   * Resolves with the envelope as written. With `{ transaction }`, it resolves once the event is in the outbox
+   * table of that transaction (nothing is sent yet); without, once the broker confirmed it.
    */
-  async publishDomainEvent<T>(topic: string, event: NewDomainEvent<T>): Promise<DomainEventEnvelope<T>> {
+  async publishDomainEvent<T>(
+    topic: string,
+    event: NewDomainEvent<T>,
+    options: PublishDomainEventOptions = {},
+  ): Promise<DomainEventEnvelope<T>> {
     const envelope = createEnvelope(event);
+    if (options.transaction === undefined) {
+      await this.publishEnvelope(topic, envelope);
+      return envelope;
+    }
+    const writer = this.outbox.writer;
+    if (!writer) throw new OutboxNotConfiguredError(topic);
+    this.checkTopic(topic);
+    await writer.write(options.transaction, topic, envelope);
+    return envelope;
+  }
+
+  /**
+   * Publishes an envelope as it is (the outbox relay sends stored events with it); the trace context of the
+   * `send` span is added to its `metadata`.
+   */
+  async publishEnvelope(topic: string, envelope: DomainEventEnvelope): Promise<void> {
     await this.send(topic, envelope.id, (trace) => {
       Object.assign(envelope.metadata, trace);
       return encodeEnvelope(envelope);
     });
-    return envelope;
   }
 
   /** Publishes a raw message: objects as JSON, strings as text, Buffers as bytes. */
@@ -64,16 +98,20 @@ export class EventBus {
     }));
   }
 
+  /** Rejects a topic name the broker would refuse (`InvalidTopicError`); each name is checked once. */
+  private checkTopic(topic: string): void {
+    if (this.checkedTopics.has(topic)) return;
+    checkTopicName(this.options.transport, topic, undefined, 'publish');
+    this.checkedTopics.add(topic);
+  }
+
   /** Publishes what `build` makes of the trace context to inject (empty without tracing), observed. */
   private async send(
     topic: string,
     messageId: string | undefined,
     build: (trace: Record<string, string>) => OutboundMessage,
   ): Promise<void> {
-    if (!this.checkedTopics.has(topic)) {
-      checkTopicName(this.options.transport, topic, undefined, 'publish');
-      this.checkedTopics.add(topic);
-    }
+    this.checkTopic(topic);
     const { metrics, tracing } = this.observability;
     const trace: Record<string, string> = {};
     const endSpan = tracing?.send(topic, messageId, trace);

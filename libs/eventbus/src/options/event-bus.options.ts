@@ -12,6 +12,11 @@ import {
   type ObservabilityOptions,
   type ResolvedObservabilityOptions,
 } from '../observability/observability.options';
+import {
+  resolveOutboxOptions,
+  type OutboxOptions,
+  type ResolvedOutboxOptions,
+} from '../outbox/outbox.options';
 import { check } from './option-checks';
 import { OPTION_KEYS } from './option-keys';
 import { checkDeadLetterSuffix } from './topic-rules';
@@ -83,6 +88,11 @@ export interface EventBusModuleOptions {
   publishTimeoutMs?: number;
   /** Metrics (prom-client), tracing (@opentelemetry/api) and the health indicator's stall threshold. */
   observability?: ObservabilityOptions;
+  /**
+   * Transactional outbox on PostgreSQL: `publishDomainEvent(topic, event, { transaction })` writes to a table in
+   * the caller's transaction and a relay publishes committed rows per aggregate in version order. Default: off.
+   */
+  outbox?: OutboxOptions;
 }
 
 export interface ResolvedEventBusOptions {
@@ -98,6 +108,8 @@ export interface ResolvedEventBusOptions {
   deadLetterStack: boolean;
   publishTimeoutMs: number;
   observability: ResolvedObservabilityOptions;
+  /** Undefined when there is no outbox. */
+  outbox: ResolvedOutboxOptions | undefined;
 }
 
 /** Why a JetStream retention other than `'limits'` loses dead letters. */
@@ -188,5 +200,6 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     deadLetterStack,
     publishTimeoutMs: check.durationMs('publishTimeoutMs', options.publishTimeoutMs ?? 30_000, 1),
     observability: resolveObservabilityOptions(options.observability),
+    outbox: options.outbox === undefined ? undefined : resolveOutboxOptions(options.outbox),
   };
 }

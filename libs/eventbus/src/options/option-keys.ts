@@ -1,4 +1,5 @@
 import type { MetricsOptions, ObservabilityOptions } from '../observability/observability.options';
+import type { OutboxOptions, OutboxRelayOptions } from '../outbox/outbox.options';
 import type { KafkaTransportOptions } from '../transports/kafka/kafka-transport.options';
 import type { NatsTransportOptions } from '../transports/nats/nats-transport.options';
 import type {
@@ -26,6 +27,23 @@ export const OPTION_KEYS = {
     deadLetter: true,
     publishTimeoutMs: true,
     observability: true,
+    outbox: true,
+  }),
+  outbox: keysOf<OutboxOptions>({
+    pool: true,
+    connectionString: true,
+    table: true,
+    createSchema: true,
+    relay: true,
+  }),
+  outboxRelay: keysOf<OutboxRelayOptions>({
+    enabled: true,
+    partitions: true,
+    batchSize: true,
+    pollIntervalMs: true,
+    notify: true,
+    initialRetryDelayMs: true,
+    maxRetryDelayMs: true,
   }),
   observability: keysOf<ObservabilityOptions>({
     metrics: true,

@@ -1,0 +1,329 @@
+import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
+import type { ResolvedOutboxOptions } from './outbox.options';
+import { outboxNames, type OutboxNames } from './outbox-schema';
+import { publishableRuns, type OutboxRow } from './publishable-runs';
+import type { SqlPool, SqlPoolClient } from './sql-client';
+
+/** Where the relay writes what it does. */
+export interface OutboxRelayLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What the relay needs from its surroundings. */
+export interface OutboxRelayDeps {
+  readonly pool: SqlPool;
+  readonly options: ResolvedOutboxOptions;
+  /** Publishes one envelope; resolves once the broker confirmed it. */
+  readonly publish: (topic: string, envelope: DomainEventEnvelope) => Promise<void>;
+  readonly logger: OutboxRelayLogger;
+  /** Creates the table when missing (before the first read). */
+  readonly ensureSchema: () => Promise<void>;
+}
+
+/** An aggregate whose next row the broker did not accept yet. */
+export interface OutboxFailure {
+  readonly topic: string;
+  readonly aggregateId: string;
+  readonly version: number;
+  /** Publish attempts of that row so far. */
+  readonly attempts: number;
+  readonly error: string;
+  /** Seconds since its first failure. */
+  readonly seconds: number;
+}
+
+/** What the relay reports for health checks. */
+export interface OutboxRelayStatus {
+  readonly running: boolean;
+  /** Partitions this instance owns (holds the advisory lock of). */
+  readonly ownedPartitions: number;
+  /** Aggregates whose next row failed to publish and waits for a retry: the last error, and for how long. */
+  readonly failing: readonly OutboxFailure[];
+  /** The last error of the relay itself (database unreachable, ...), until a round succeeds. */
+  readonly lastError: string | undefined;
+}
+
+interface RawRow {
+  id: string;
+  topic: string;
+  aggregate_id: string;
+  version: string;
+  envelope: DomainEventEnvelope;
+  attempts: number;
+  due: boolean;
+  settled: boolean;
+}
+
+/**
+ * Publishes committed outbox rows. Every instance may run one: partitions (a hash of topic and aggregate id) are
+ * owned through session advisory locks, so one relay at a time publishes a given aggregate; the relays share the
+ * partitions evenly, and a relay that dies loses its locks with its connection and the others take over. In each
+ * round it reads, per owned partition, the oldest due rows (at most `batchSize`) together with every lower pending
+ * version of their aggregates, publishes what `publishableRuns` allows (aggregates in parallel, each in version
+ * order), and deletes the rows the broker confirmed. A row whose publish fails is kept, logged, and tried again
+ * after a doubling delay (`initialRetryDelayMs` to `maxRetryDelayMs`); only its aggregate waits. Rounds run every
+ * `pollIntervalMs`, sooner when a writer's `NOTIFY` arrives, and back to back while partitions have full batches.
+ * At-least-once: a crash between publish and delete publishes the row again.
+ */
+export class OutboxRelay {
+  private readonly names: OutboxNames;
+  private readonly selectSql: string;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lockClient: SqlPoolClient | undefined;
+  /** Removes the relay's listeners from the lock connection (the pool keeps its own). */
+  private forgetLockClient: (() => void) | undefined;
+  private readonly owned = new Set<number>();
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private lastError: string | undefined;
+  private readonly failing = new Map<string, Omit<OutboxFailure, 'seconds'> & { since: number }>();
+
+  constructor(private readonly deps: OutboxRelayDeps) {
+    this.names = outboxNames(deps.options.table);
+    const t = this.names.table;
+    this.selectSql = `WITH picked AS (
+  SELECT topic, aggregate_id, version FROM ${t}
+  WHERE partition = $1 AND next_attempt_at <= now() ORDER BY id LIMIT $2
+), heads AS (
+  SELECT topic, aggregate_id, max(version) AS upto FROM picked GROUP BY topic, aggregate_id
+)
+SELECT o.id::text AS id, o.topic, o.aggregate_id, o.version::text AS version, o.envelope, o.attempts,
+  o.next_attempt_at <= now() AS due, o.xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+FROM heads h JOIN ${t} o ON o.topic = h.topic AND o.aggregate_id = h.aggregate_id AND o.version <= h.upto
+ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the round in flight (its publishes are bounded by `publishTimeoutMs`), then releases the locks. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  status(): OutboxRelayStatus {
+    return {
+      running: this.running,
+      ownedPartitions: this.owned.size,
+      failing: [...this.failing.values()].map(({ since, ...failure }) => ({
+        ...failure,
+        seconds: (Date.now() - since) / 1_000,
+      })),
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let more = false;
+      try {
+        await this.deps.ensureSchema();
+        await this.balancePartitions();
+        more = await this.round();
+        this.lastError = undefined;
+      } catch (error) {
+        this.lastError = describe(error);
+        this.deps.logger.error(`Outbox relay round failed, trying again: ${this.lastError}`);
+        await this.dropLocks();
+      }
+      if (!more) await this.sleep();
+    }
+    await this.dropLocks();
+  }
+
+  /** One pass over the owned partitions, in parallel; true when some partition may have more right away. */
+  private async round(): Promise<boolean> {
+    // Every partition's drain ends before the round does, also when one fails: locks are only released (after
+    // a failure, or to rebalance) while nothing of theirs is in flight.
+    const results = await Promise.allSettled([...this.owned].map((p) => this.drainPartition(p)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.some((r) => r.status === 'fulfilled' && r.value);
+  }
+
+  private async drainPartition(partition: number): Promise<boolean> {
+    const { pool, options } = this.deps;
+    const { rows } = await pool.query<RawRow>(this.selectSql, [partition, options.relay.batchSize]);
+    const runs = publishableRuns(rows.map(toOutboxRow));
+    const published: string[] = [];
+    const outcomes = await Promise.allSettled(
+      runs.map(async (run) => {
+        for (const row of run) {
+          if (!this.owned.has(partition)) return;
+          try {
+            await this.deps.publish(row.topic, row.envelope);
+          } catch (error) {
+            await this.failed(row, error);
+            return;
+          }
+          published.push(row.id);
+          this.failing.delete(aggregateKey(row));
+        }
+      }),
+    );
+    if (published.length > 0) {
+      await pool.query(`DELETE FROM ${this.names.table} WHERE id = ANY($1::bigint[])`, [published]);
+    }
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return published.length > 0 && rows.length >= options.relay.batchSize;
+  }
+
+  /** Keeps the row, records the failure and delays the aggregate's pending rows. */
+  private async failed(row: OutboxRow, error: unknown): Promise<void> {
+    const { initialRetryDelayMs, maxRetryDelayMs } = this.deps.options.relay;
+    const attempts = row.attempts + 1;
+    const delayMs = Math.min(maxRetryDelayMs, initialRetryDelayMs * 2 ** Math.min(attempts - 1, 30));
+    const message = describe(error);
+    const key = aggregateKey(row);
+    this.failing.set(key, {
+      topic: row.topic,
+      aggregateId: row.aggregateId,
+      version: row.version,
+      attempts,
+      error: message,
+      since: this.failing.get(key)?.since ?? Date.now(),
+    });
+    this.deps.logger.error(
+      `Outbox row ${row.id} (topic "${row.topic}", aggregate "${row.aggregateId}", version ${row.version}) ` +
+        `could not be published (attempt ${attempts}), trying again in ${delayMs} ms: ${message}`,
+    );
+    await this.deps.pool.query(
+      `UPDATE ${this.names.table} SET
+         attempts = attempts + (id = $1)::int,
+         last_error = CASE WHEN id = $1 THEN $2 ELSE last_error END,
+         next_attempt_at = greatest(next_attempt_at, now() + make_interval(secs => $5::float8 / 1000))
+       WHERE topic = $3 AND aggregate_id = $4`,
+      [row.id, message.slice(0, 2_000), row.topic, row.aggregateId, delayMs],
+    );
+  }
+
+  /**
+   * Owns a fair share of the partitions: `ceil(partitions / relays)`, where relays are the sessions holding the
+   * table's shared membership lock (this one included). Takes free partitions up to the share and releases what
+   * is above it, between rounds only, so a partition changes hands only when its owner has no publish in flight.
+   */
+  private async balancePartitions(): Promise<void> {
+    const { partitions } = this.deps.options.relay;
+    const client = await this.lockConnection();
+    const lockSpace = this.names.lockSpace;
+    const { rows: holders } = await client.query<{ others: number }>(
+      `SELECT count(DISTINCT pid)::int AS others FROM pg_locks
+       WHERE locktype = 'advisory' AND objsubid = 2 AND classid = ($1::bigint & 4294967295)::oid
+         AND objid = ($2::bigint & 4294967295)::oid AND granted AND pid <> pg_backend_pid()`,
+      [lockSpace, MEMBERSHIP_KEY],
+    );
+    const share = Math.ceil(partitions / (holders[0]!.others + 1));
+    if (this.owned.size > share) {
+      const excess = [...this.owned].sort((a, b) => b - a).slice(0, this.owned.size - share);
+      await client.query('SELECT pg_advisory_unlock($1, p) FROM unnest($2::int[]) AS p', [lockSpace, excess]);
+      for (const p of excess) this.owned.delete(p);
+      return;
+    }
+    if (this.owned.size === share) return;
+    const free = [];
+    for (let p = 0; p < partitions; p++) if (!this.owned.has(p)) free.push(p);
+    const { rows } = await client.query<{ p: number }>(
+      'SELECT p FROM unnest($2::int[]) AS p WHERE pg_try_advisory_lock($1, p) LIMIT $3',
+      [lockSpace, free, share - this.owned.size],
+    );
+    for (const { p } of rows) this.owned.add(p);
+  }
+
+  private async lockConnection(): Promise<SqlPoolClient> {
+    if (this.lockClient) return this.lockClient;
+    const client = await this.deps.pool.connect();
+    const onError = (error: Error) => lost(describe(error));
+    const onEnd = () => lost('closed');
+    const onNotification = () => this.wake();
+    this.forgetLockClient = () => {
+      client.off('error', onError);
+      client.off('end', onEnd);
+      client.off('notification', onNotification);
+    };
+    const lost = (reason: string) => {
+      if (this.lockClient !== client) return;
+      this.deps.logger.warn(
+        `Outbox relay lost its lock connection (${reason}); partitions are claimed again.`,
+      );
+      this.lockClient = undefined;
+      this.owned.clear();
+      this.forgetLockClient?.();
+      client.release(true);
+    };
+    client.on('error', onError);
+    client.on('end', onEnd);
+    client.on('notification', onNotification);
+    this.lockClient = client;
+    await client.query('SELECT pg_advisory_lock_shared($1, $2)', [this.names.lockSpace, MEMBERSHIP_KEY]);
+    if (this.deps.options.relay.notify) await client.query(`LISTEN "${this.names.channel}"`);
+    return client;
+  }
+
+  private async dropLocks(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    this.owned.clear();
+    if (!client) return;
+    this.forgetLockClient?.();
+    try {
+      await client.query('SELECT pg_advisory_unlock_all()');
+      if (this.deps.options.relay.notify) await client.query('UNLISTEN *');
+      client.release();
+    } catch {
+      client.release(true);
+    }
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async sleep(): Promise<void> {
+    if (this.woken || !this.running) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.deps.options.relay.pollIntervalMs);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+}
+
+function toOutboxRow(raw: RawRow): OutboxRow {
+  return {
+    id: raw.id,
+    topic: raw.topic,
+    aggregateId: raw.aggregate_id,
+    version: Number(raw.version),
+    envelope: raw.envelope,
+    attempts: raw.attempts,
+    due: raw.due,
+    settled: raw.settled,
+  };
+}
+
+/** Second key of the shared advisory lock every running relay of a table holds, so relays can count each other. */
+const MEMBERSHIP_KEY = -2;
+
+const aggregateKey = (row: OutboxRow) => `${row.topic}\u0000${row.aggregateId}`;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
