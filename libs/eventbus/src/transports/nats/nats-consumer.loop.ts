@@ -11,7 +11,7 @@ import { NatsReleaseQueue } from './nats-release.queue';
 import { settleWithin } from './settle-within';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
-const MAX_PULL_BATCH = 512;
+const MAX_PULL_BATCH = 2048;
 /**
  * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
  * loop). Short, because pausing and stopping wait until the current pull request ended (see NatsPullRounds).
