@@ -73,5 +73,7 @@ export const OPTION_KEYS = {
     retention: true,
     ackWaitMs: true,
     maxDeliver: true,
+    partitions: true,
+    leaseTtlMs: true,
   }),
 };

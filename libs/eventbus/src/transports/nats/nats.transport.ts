@@ -21,6 +21,8 @@ import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { TransportClosedError } from '../../errors/transport-closed.error';
 import { settleWithin } from './settle-within';
+import { NatsPartitionedTopic } from './partitions/nats-partitioned.topic';
+import { partitionOf } from './partitions/fnv1a32';
 
 /** How long `close()` lets the connection drain (flush acks and naks) before closing it. */
 const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
@@ -60,6 +62,9 @@ export class NatsTransport implements Transport {
   /** The connection dropped and nats.js is reconnecting. */
   private disconnected = false;
   private readonly loops = new Map<string, NatsConsumerLoop>();
+  /** With `partitions` on: the subscribed subjects whose partitions this instance competes for. */
+  private readonly partitioned = new Map<string, NatsPartitionedTopic>();
+  private nextPartition = 0;
   private readonly keepAlive: NatsKeepAlive;
 
   constructor(
@@ -88,7 +93,8 @@ export class NatsTransport implements Transport {
       headers: toNatsHeaders(message.headers, message.key),
       ...(message.id === undefined ? {} : { msgID: message.id }),
     };
-    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic), deadline);
+    const subject = this.publishSubject(topic, message.key);
+    await this.publisher.publish(subject, message.value, options, this.subjectsOf(topic), deadline);
   }
 
   /**
@@ -98,6 +104,7 @@ export class NatsTransport implements Transport {
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
     await this.connect();
     if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
+    if (this.options.partitions > 0) return this.consumePartitioned(subscriptions, deliver);
     const added: NatsConsumerLoop[] = [];
     try {
       for (const { topic } of subscriptions) {
@@ -135,7 +142,9 @@ export class NatsTransport implements Transport {
   }
 
   stopConsuming(): Promise<void> {
-    this.stopping ??= Promise.all([...this.loops.values()].map((loop) => loop.stop())).then(() => undefined);
+    this.stopping ??= Promise.all([...this.partitioned.values()].map((topic) => topic.stopIntake()))
+      .then(() => Promise.all([...this.loops.values()].map((loop) => loop.stop())))
+      .then(() => undefined);
     return this.stopping;
   }
 
@@ -164,17 +173,69 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
-  private newLoop(topic: string, deliver: DeliverFn): NatsConsumerLoop {
-    const name = natsConsumerName(this.options.durable, topic);
+  /** Starts competing for the partitions of each subscribed subject not consumed yet. */
+  private async consumePartitioned(
+    subscriptions: readonly SubscriptionSpec[],
+    deliver: DeliverFn,
+  ): Promise<void> {
+    for (const { topic } of subscriptions) {
+      if (this.partitioned.has(topic)) continue;
+      await this.streams.ensureSubjects(this.subjectsOf(topic));
+      const partitioned = await NatsPartitionedTopic.open({
+        nc: this.nc!,
+        topic,
+        durable: this.options.durable,
+        partitions: this.options.partitions,
+        leaseTtlMs: this.options.leaseTtlMs,
+        ackWaitMs: this.options.ackWaitMs,
+        consumers: this.consumers,
+        logger: this.context.logger,
+        loops: {
+          create: (subject, revoked) => this.newLoop(topic, deliver, subject, revoked),
+          add: (loop) => {
+            this.loops.set(loop.consumerName, loop);
+            if (this.paused) loop.pause();
+            else loop.resume();
+            this.keepAlive.start();
+          },
+          remove: (loop) => this.loops.delete(loop.consumerName),
+        },
+      });
+      if (this.stopping) {
+        await partitioned.close();
+        throw new TransportClosedError('nats', 'consume after stopConsuming()');
+      }
+      this.partitioned.set(topic, partitioned);
+    }
+  }
+
+  /** The subject a message of `topic` is written to: `<topic>.<partition>` with `partitions` on. */
+  private publishSubject(topic: string, key: string | undefined): string {
+    const { partitions } = this.options;
+    if (partitions === 0) return topic;
+    const partition = key === undefined ? this.nextPartition++ % partitions : partitionOf(key, partitions);
+    return `${topic}.${partition}`;
+  }
+
+  private newLoop(
+    topic: string,
+    deliver: DeliverFn,
+    subject = topic,
+    revoked?: () => boolean,
+  ): NatsConsumerLoop {
+    const name = natsConsumerName(this.options.durable, subject);
     const suffix = this.context.deadLetterSuffix;
     return new NatsConsumerLoop({
       js: this.js,
       consumers: this.consumers,
-      spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
+      spec: { name, subject, maxAckPending: this.context.maxBuffered },
       topic,
       deliver,
+      revoked,
       deadLetters:
-        suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
+        suffix === undefined
+          ? undefined
+          : new NatsDeadLetterPublisher(this.publisher, suffix, name, subject === topic ? undefined : topic),
       paused: this.paused,
       ackWaitMs: this.options.ackWaitMs,
       connectionClosed: () => this.nc?.isClosed() ?? true,
@@ -226,6 +287,7 @@ export class NatsTransport implements Transport {
     await this.connecting?.catch(() => undefined);
     await this.stopConsuming();
     await Promise.all([...this.loops.values()].map((loop) => loop.releaseUnsettled()));
+    await Promise.all([...this.partitioned.values()].map((topic) => topic.close()));
     this.keepAlive.stop();
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
@@ -233,9 +295,10 @@ export class NatsTransport implements Transport {
     if (!nc.isClosed()) await nc.close();
   }
 
-  /** The subject itself and, when dead-lettering is on, its dead-letter subject. */
+  /** The subject itself (`<topic>.*` with partitions on) and, when dead-lettering is on, its dead-letter subject. */
   private subjectsOf(topic: string): string[] {
     const suffix = this.context.deadLetterSuffix;
-    return suffix === undefined ? [topic] : [topic, `${topic}${suffix}`];
+    const captured = this.options.partitions > 0 ? `${topic}.*` : topic;
+    return suffix === undefined ? [captured] : [captured, `${topic}${suffix}`];
   }
 }
