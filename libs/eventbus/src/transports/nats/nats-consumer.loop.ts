@@ -72,6 +72,9 @@ export interface NatsConsumerLoopOptions {
  *   another). No delay: on nats-server 2.9 a delayed redelivery that falls after intake stopped is dropped from
  *   the redelivery queue until `ack_wait` (see NatsReleaseQueue). The core releases only when it gives a message
  *   back (shutdown), never to retry, so no tight redelivery loop arises.
+ * - Once `revoked()` (a partition lease was lost, see `NatsPartitionOwnership`), the loop sends no pull request,
+ *   ignores what still arrives, and its messages are neither kept alive, acknowledged nor released: the server
+ *   hands them to the partition's next owner after `ack_wait`.
  */
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;

@@ -39,6 +39,10 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
  *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
  *   recovery and reconnects, and `NatsInboundMessage` for settlement.
+ * - With `partitions: N` (`NatsPartitionedTopic`): messages of a topic are published to `<topic>.<p>`,
+ *   `p = fnv1a32(key) % N` (round-robin without a key), the stream captures `<topic>.*`, dead letters go to
+ *   `<topic><suffix>`, and each partition has its own durable consumer `natsConsumerName(durable, '<topic>.<p>')`,
+ *   pulled only while this instance holds the partition's lease.
  * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
  * - nats.js reconnects forever; pull loops are reopened after a reconnect, and what arrives from the drop on
  *   waits behind the recovery barrier so per-aggregate order holds (`NatsRecoveryBarrier`).
