@@ -71,5 +71,12 @@ describeWithBrokers('NATS JetStream with nats.partitions on (one instance)', () 
     for (const message of received) if (message !== poison) await message.ack();
     expect(await probe.subjectCount(stream, `${orders}.dlq`)).toBe(1);
     expect((await probe.jsm.streams.info(stream)).config.subjects).toEqual([`${orders}.*`]);
+    // The only instance owns every partition; lag is reported per partition.
+    const lag = await consumer.lag();
+    expect(lag.map((sample) => [sample.topic, sample.partition]).sort()).toEqual([
+      [orders, '0'],
+      [orders, '1'],
+      [orders, '2'],
+    ]);
   });
 });

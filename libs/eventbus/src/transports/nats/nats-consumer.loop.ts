@@ -116,6 +116,11 @@ export class NatsConsumerLoop implements NatsSettlement {
     return this.o.topic;
   }
 
+  /** The subject the consumer filters: the topic, or `<topic>.<p>` for a partition. */
+  get subject(): string {
+    return this.o.spec.subject;
+  }
+
   /** Creates or checks the consumer (errors reach the caller); pulls nothing yet. */
   async provision(): Promise<void> {
     const info = await this.o.consumers.ensure(this.o.spec);

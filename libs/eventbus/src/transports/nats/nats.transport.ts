@@ -160,13 +160,16 @@ export class NatsTransport implements Transport {
     };
   }
 
-  /** `num_pending + num_ack_pending` of each subscribed subject's durable consumer (partition `''`). */
+  /**
+   * `num_pending + num_ack_pending` of each subscribed subject's durable consumer (partition `''`); with
+   * `partitions` on, of each partition consumed here (partition = its number).
+   */
   async lag(): Promise<LagSample[]> {
     if (this.closing || this.disconnected) return [];
     return Promise.all(
       [...this.loops.values()].map(async (loop) => ({
         topic: loop.topic,
-        partition: '',
+        partition: loop.subject === loop.topic ? '' : loop.subject.slice(loop.topic.length + 1),
         lag: await this.consumers.unacknowledged(loop.consumerName),
       })),
     );
