@@ -24,10 +24,16 @@ export class NatsLeaseStore {
     private readonly group: string,
   ) {}
 
-  static async open(nc: NatsConnection, group: string, ttlMs: number): Promise<NatsLeaseStore> {
+  /** `load` imports `@nats-io/kv` (replaceable to check the missing-package path). */
+  static async open(
+    nc: NatsConnection,
+    group: string,
+    ttlMs: number,
+    load: () => Promise<typeof import('@nats-io/kv')> = () => import('@nats-io/kv'),
+  ): Promise<NatsLeaseStore> {
     let kvModule: typeof import('@nats-io/kv');
     try {
-      kvModule = await import('@nats-io/kv');
+      kvModule = await load();
     } catch (error) {
       const { code } = (error ?? {}) as { code?: unknown };
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
