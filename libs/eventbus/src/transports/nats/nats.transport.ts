@@ -201,7 +201,9 @@ export class NatsTransport implements Transport {
           create: (subject, revoked) => this.newLoop(topic, deliver, subject, revoked),
           add: (loop) => {
             this.loops.set(loop.consumerName, loop);
-            if (this.paused) loop.pause();
+            // A partition that finished starting after stopConsuming() began pulls nothing.
+            if (this.stopping) void loop.stop();
+            else if (this.paused) loop.pause();
             else loop.resume();
             this.keepAlive.start();
           },
