@@ -92,5 +92,7 @@ export const OPTION_KEYS = {
     ackWaitMs: true,
     maxDeliver: true,
     connection: true,
+    partitions: true,
+    leaseTtlMs: true,
   }),
 };

@@ -43,6 +43,11 @@ export interface NatsConsumerLoopOptions {
   /** Resolves once the server received everything sent on the connection so far. */
   readonly flush: () => Promise<void>;
   readonly logger: LoggerService;
+  /**
+   * True once this instance lost the right to consume (a partition lease ran out): messages are then neither
+   * handed to the core, kept alive, acknowledged nor released here. Absent: never.
+   */
+  readonly revoked?: () => boolean;
 }
 
 /**
@@ -67,6 +72,9 @@ export interface NatsConsumerLoopOptions {
  *   another). No delay: on nats-server 2.9 a delayed redelivery that falls after intake stopped is dropped from
  *   the redelivery queue until `ack_wait` (see NatsReleaseQueue). The core releases only when it gives a message
  *   back (shutdown), never to retry, so no tight redelivery loop arises.
+ * - Once `revoked()` (a partition lease was lost, see `NatsPartitionOwnership`), the loop sends no pull request,
+ *   ignores what still arrives, and its messages are neither kept alive, acknowledged nor released: the server
+ *   hands them to the partition's next owner after `ack_wait`.
  */
 export class NatsConsumerLoop implements NatsSettlement {
   private state: LoopState;
@@ -106,6 +114,11 @@ export class NatsConsumerLoop implements NatsSettlement {
 
   get topic(): string {
     return this.o.topic;
+  }
+
+  /** The subject the consumer filters: the topic, or `<topic>.<p>` for a partition. */
+  get subject(): string {
+    return this.o.spec.subject;
   }
 
   /** Creates or checks the consumer (errors reach the caller); pulls nothing yet. */
@@ -158,8 +171,19 @@ export class NatsConsumerLoop implements NatsSettlement {
     return Promise.resolve();
   }
 
+  /** True once this loop lost the right to consume (see `NatsConsumerLoopOptions.revoked`). */
+  revoked(): boolean {
+    return this.o.revoked?.() ?? false;
+  }
+
+  /** Messages received and not settled yet. */
+  unsettledCount(): number {
+    return this.tracker.unsettled().length;
+  }
+
   /** `working()` on every held message and every release not sent yet. */
   keepAlive(): void {
+    if (this.revoked()) return;
     for (const message of this.tracker.unsettled()) message.keepAlive();
     this.releases.keepAlive();
   }
@@ -183,6 +207,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.tracker.forget(message.sequence);
     const parkedAt = this.parked.indexOf(message);
     if (parkedAt >= 0) this.parked.splice(parkedAt, 1);
+    if (this.revoked()) return;
     if (this.state === 'stopped') this.releases.add(message);
     else message.sendNak();
   }
@@ -209,7 +234,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   private async converge(): Promise<void> {
     if (this.rounds && (this.restartRequested || this.state !== 'running')) await this.closeRounds();
     this.restartRequested = false;
-    if (this.state !== 'running' || this.rounds || this.retry) return;
+    if (this.state !== 'running' || this.rounds || this.retry || this.revoked()) return;
     try {
       if (!this.info) {
         // Acks sent before the consumer is read must not count as missing for the recovery barrier.
@@ -223,6 +248,7 @@ export class NatsConsumerLoop implements NatsSettlement {
         expiresMs: PULL_EXPIRES_MS,
         receive: (msg) => this.receive(msg),
         pulled: (expiresAt) => this.releases.pullRequestExpiresAt(expiresAt + PULL_EXPIRY_MARGIN_MS),
+        mayPull: () => !this.revoked(),
       });
       this.rounds = rounds;
       void rounds.ended.then((err) => this.closedOnItsOwn(rounds, err));
@@ -249,7 +275,7 @@ export class NatsConsumerLoop implements NatsSettlement {
     this.rounds = undefined;
     this.info = undefined;
     this.barrier.raise();
-    if (this.o.connectionClosed() || this.state === 'stopped') return;
+    if (this.o.connectionClosed() || this.state === 'stopped' || this.revoked()) return;
     this.reopenLater(`pull loop stopped (${err?.message ?? 'closed'})`);
   }
 
@@ -263,6 +289,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   }
 
   private receive(msg: JsMsg): void {
+    if (this.revoked()) return;
     try {
       const held = this.tracker.heldMessage(msg.seq);
       if (held) return held.refresh(msg);

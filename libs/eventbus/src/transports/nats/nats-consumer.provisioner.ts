@@ -116,6 +116,11 @@ export class NatsConsumerProvisioner {
     return info ? info.num_pending + info.num_ack_pending : 0;
   }
 
+  /** Messages delivered by the consumer and not acknowledged yet (0 when it does not exist). */
+  async ackPending(name: string): Promise<number> {
+    return (await this.info(name))?.num_ack_pending ?? 0;
+  }
+
   private async info(name: string): Promise<ConsumerInfo | undefined> {
     try {
       return await this.jsm.consumers.info(this.options.stream, name);

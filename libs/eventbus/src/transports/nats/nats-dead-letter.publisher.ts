@@ -15,6 +15,8 @@ export class NatsDeadLetterPublisher {
     private readonly publisher: NatsPublisher,
     private readonly suffix: string,
     private readonly consumerName: string,
+    /** The subject dead letters are written under (`<subject><suffix>`); default: the message's own subject. */
+    private readonly subject?: string,
   ) {}
 
   async publish(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void> {
@@ -23,7 +25,7 @@ export class NatsDeadLetterPublisher {
       { topic: message.subject, offset: message.sequence, key: message.key, group: this.consumerName },
       info,
     );
-    await this.publisher.publish(`${message.subject}${this.suffix}`, message.value, {
+    await this.publisher.publish(`${this.subject ?? message.subject}${this.suffix}`, message.value, {
       headers: toNatsHeaders(headers, message.key),
       msgID: `${this.consumerName}:${message.sequence}:dead-letter`,
     });

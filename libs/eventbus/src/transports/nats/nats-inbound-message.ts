@@ -1,5 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { DeadLetterInfo, InboundMessage } from '../transport.port';
+import { MessageRevokedError } from '../../errors/message-revoked.error';
 import { fromNatsHeaders } from './nats-headers';
 
 /** How a message ended on this instance: acknowledged, or terminated after it was dead-lettered. */
@@ -14,6 +15,8 @@ export interface NatsSettlement {
   /** Writes the dead-letter copy and resolves on the server's PubAck. */
   writeDeadLetter(message: NatsInboundMessage, info: DeadLetterInfo): Promise<void>;
   warn(message: string): void;
+  /** True once another instance may own the message: it is then neither settled nor kept alive here. */
+  revoked(): boolean;
 }
 
 /**
@@ -26,6 +29,9 @@ export interface NatsSettlement {
  * - `deadLetter()`: publishes to `<subject><suffix>`, waits for the PubAck, then `msg.term()`. A failed publish
  *   rejects and leaves the message unsettled.
  * - `release()`: a `nak` for prompt redelivery, sent by the consumer loop (see `NatsConsumerLoop`).
+ *
+ * Once the settlement reports the message revoked (its partition's lease was lost), `ack()` and a finished
+ * dead-lettering send nothing, and `deadLetter()` rejects with `MessageRevokedError`: the new owner receives it again.
  *
  * While unsettled, `keepAlive()` sends `working()` so the server does not redeliver it after `ack_wait`. When
  * the server redelivers it anyway, `refresh()` adopts the newer delivery for settlement instead of handing the
@@ -64,6 +70,11 @@ export class NatsInboundMessage implements InboundMessage {
     this.current = msg;
   }
 
+  /** True once this instance lost the message's partition: the core drops it unhandled. */
+  isRevoked(): boolean {
+    return this.settlement.revoked();
+  }
+
   ack(): Promise<void> {
     if (this.done) return Promise.resolve();
     this.finish('ack');
@@ -72,6 +83,10 @@ export class NatsInboundMessage implements InboundMessage {
 
   deadLetter(info: DeadLetterInfo): Promise<void> {
     if (this.done) return Promise.resolve();
+    if (!this.deadLettering && this.settlement.revoked()) {
+      this.release();
+      return Promise.reject(new MessageRevokedError(this.topic, this.sequence));
+    }
     this.deadLettering ??= this.settlement.writeDeadLetter(this, info).then(
       () => {
         if (!this.done) this.finish('term');
@@ -92,7 +107,7 @@ export class NatsInboundMessage implements InboundMessage {
 
   /** Resets the server's `ack_wait` timer of an unsettled message. */
   keepAlive(): void {
-    if (!this.done) this.sendWorking();
+    if (!this.done && !this.settlement.revoked()) this.sendWorking();
   }
 
   sendWorking(): void {
@@ -113,6 +128,7 @@ export class NatsInboundMessage implements InboundMessage {
   private finish(outcome: NatsSettledOutcome): void {
     this.done = true;
     this.settlement.settled(this, outcome);
+    if (this.settlement.revoked()) return;
     this.send(() => (outcome === 'ack' ? this.current.ack() : this.current.term()), outcome);
   }
 

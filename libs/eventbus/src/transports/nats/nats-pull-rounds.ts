@@ -12,6 +12,8 @@ export interface NatsPullRoundsOptions {
   readonly receive: (msg: JsMsg) => void;
   /** Called for every pull request sent, with the time (epoch ms) by which the server expires it. */
   readonly pulled: (expiresAt: number) => void;
+  /** Checked before every pull request: false ends the rounds (the consumer is not ours any more). Default: true. */
+  readonly mayPull?: () => boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export class NatsPullRounds {
   }
 
   private async run(): Promise<void> {
-    while (!this.closing) {
+    while (!this.closing && (this.o.mayPull?.() ?? true)) {
       // nats.js hands a fetch's messages to `callback` when one is given (as for consume()): much cheaper per
       // message than its async iterator. `closed()` tells when the round ended, with its error if it failed.
       const round = await this.consumer.fetch({

@@ -19,7 +19,8 @@ const MAX_UPDATE_ATTEMPTS = 5;
  *
  * - `provision: true` (default): creates the stream (options `storage`, `retention`) on first use and adds
  *   missing subjects on demand by updating its config. A subject already matched by a wildcard of the stream is
- *   not added; an added wildcard replaces the stream's subjects it covers. After an update the stream is read
+ *   not added, nor one covered by a wildcard added with it (`orders.*` covers `orders.dlq`); an added wildcard
+ *   replaces the stream's subjects it covers. After an update the stream is read
  *   again, so a concurrent update by another process that dropped our subject is repaired.
  * - `provision: false`: only checks that the stream exists and captures the subjects, and fails with a
  *   `NatsProvisioningError` naming what is missing.
@@ -60,7 +61,10 @@ export class NatsStreamProvisioner {
     for (let attempt = 0; ; attempt++) {
       const info = await this.info();
       const current = info?.config.subjects ?? [];
-      const missing = subjects.filter((s) => !current.some((c) => subjectCovers(c, s)));
+      const missing = subjects.filter(
+        (s) =>
+          !current.some((c) => subjectCovers(c, s)) && !subjects.some((o) => o !== s && subjectCovers(o, s)),
+      );
       if (info && missing.length === 0) break;
       if (!info && !provision) throw this.missingStream();
       if (!provision) {

@@ -27,6 +27,15 @@ export interface NatsTransportOptions {
    * `waitOnFirstConnect` and `debug` are refused: see `NatsConnectionOptions`. Default `{}`.
    */
   connection?: NatsConnectionOptions;
+  /**
+   * Ordered scale-out: publish each subject's messages to `<subject>.<p>` with `p = fnv1a32(key) % partitions`
+   * (round-robin for raw messages without a key) and consume each partition with its own durable consumer, owned
+   * by one live instance at a time through leases in a NATS KV bucket (needs `@nats-io/kv`). Cannot change while
+   * messages are stored under the old count. Default `0` (off: one subject, one consumer per subscription).
+   */
+  partitions?: number;
+  /** Partition lease lifetime (ms), renewed every third of it; a stopped instance's partitions move after it. Default `10000`. */
+  leaseTtlMs?: number;
 }
 
 export type ResolvedNatsOptions = Required<NatsTransportOptions> & { servers: string[] };
@@ -44,5 +53,7 @@ export function resolveNatsOptions(options: NatsTransportOptions | undefined): R
     ackWaitMs: check.durationMs('nats.ackWaitMs', o.ackWaitMs ?? 30_000, 1_000),
     maxDeliver: check.integer('nats.maxDeliver', o.maxDeliver ?? -1, -1),
     connection: checkNatsConnection(o.connection),
+    partitions: check.integer('nats.partitions', o.partitions ?? 0, 0, 1024),
+    leaseTtlMs: check.durationMs('nats.leaseTtlMs', o.leaseTtlMs ?? 10_000, 1_000),
   };
 }

@@ -22,6 +22,8 @@ import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { TransportClosedError } from '../../errors/transport-closed.error';
 import { settleWithin } from './settle-within';
+import { NatsPartitionedTopic } from './partitions/nats-partitioned.topic';
+import { partitionOf } from './partitions/fnv1a32';
 
 /** How long `close()` lets the connection drain (flush acks and naks) before closing it. */
 const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
@@ -38,6 +40,10 @@ const CLOSE_DRAIN_TIMEOUT_MS = 10_000;
  * - `consume` runs one durable pull consumer per subscribed subject (`natsConsumerName(durable, subject)`),
  *   with `max_ack_pending` = the core's `maxBuffered`; see `NatsConsumerLoop` for pause, redelivery, crash
  *   recovery and reconnects, and `NatsInboundMessage` for settlement.
+ * - With `partitions: N` (`NatsPartitionedTopic`): messages of a topic are published to `<topic>.<p>`,
+ *   `p = fnv1a32(key) % N` (round-robin without a key), the stream captures `<topic>.*`, dead letters go to
+ *   `<topic><suffix>`, and each partition has its own durable consumer `natsConsumerName(durable, '<topic>.<p>')`,
+ *   pulled only while this instance holds the partition's lease.
  * - Unsettled messages are kept alive with `working()` every `ackWaitMs / 3` (`NatsKeepAlive`).
  * - nats.js reconnects forever; pull loops are reopened after a reconnect, and what arrives from the drop on
  *   waits behind the recovery barrier so per-aggregate order holds (`NatsRecoveryBarrier`).
@@ -61,6 +67,9 @@ export class NatsTransport implements Transport {
   /** The connection dropped and nats.js is reconnecting. */
   private disconnected = false;
   private readonly loops = new Map<string, NatsConsumerLoop>();
+  /** With `partitions` on: the subscribed subjects whose partitions this instance competes for. */
+  private readonly partitioned = new Map<string, NatsPartitionedTopic>();
+  private nextPartition = 0;
   private readonly keepAlive: NatsKeepAlive;
 
   constructor(
@@ -89,7 +98,8 @@ export class NatsTransport implements Transport {
       headers: toNatsHeaders(message.headers, message.key),
       ...(message.id === undefined ? {} : { msgID: message.id }),
     };
-    await this.publisher.publish(topic, message.value, options, this.subjectsOf(topic), deadline);
+    const subject = this.publishSubject(topic, message.key);
+    await this.publisher.publish(subject, message.value, options, this.subjectsOf(topic), deadline);
   }
 
   /**
@@ -99,6 +109,7 @@ export class NatsTransport implements Transport {
   async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
     await this.connect();
     if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
+    if (this.options.partitions > 0) return this.consumePartitioned(subscriptions, deliver);
     const added: NatsConsumerLoop[] = [];
     try {
       for (const { topic } of subscriptions) {
@@ -136,7 +147,9 @@ export class NatsTransport implements Transport {
   }
 
   stopConsuming(): Promise<void> {
-    this.stopping ??= Promise.all([...this.loops.values()].map((loop) => loop.stop())).then(() => undefined);
+    this.stopping ??= Promise.all([...this.partitioned.values()].map((topic) => topic.stopIntake()))
+      .then(() => Promise.all([...this.loops.values()].map((loop) => loop.stop())))
+      .then(() => undefined);
     return this.stopping;
   }
 
@@ -148,13 +161,16 @@ export class NatsTransport implements Transport {
     };
   }
 
-  /** `num_pending + num_ack_pending` of each subscribed subject's durable consumer (partition `''`). */
+  /**
+   * `num_pending + num_ack_pending` of each subscribed subject's durable consumer (partition `''`); with
+   * `partitions` on, of each partition consumed here (partition = its number).
+   */
   async lag(): Promise<LagSample[]> {
     if (this.closing || this.disconnected) return [];
     return Promise.all(
       [...this.loops.values()].map(async (loop) => ({
         topic: loop.topic,
-        partition: '',
+        partition: loop.subject === loop.topic ? '' : loop.subject.slice(loop.topic.length + 1),
         lag: await this.consumers.unacknowledged(loop.consumerName),
       })),
     );
@@ -165,17 +181,71 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
-  private newLoop(topic: string, deliver: DeliverFn): NatsConsumerLoop {
-    const name = natsConsumerName(this.options.durable, topic);
+  /** Starts competing for the partitions of each subscribed subject not consumed yet. */
+  private async consumePartitioned(
+    subscriptions: readonly SubscriptionSpec[],
+    deliver: DeliverFn,
+  ): Promise<void> {
+    for (const { topic } of subscriptions) {
+      if (this.partitioned.has(topic)) continue;
+      await this.streams.ensureSubjects(this.subjectsOf(topic));
+      const partitioned = await NatsPartitionedTopic.open({
+        nc: this.nc!,
+        topic,
+        durable: this.options.durable,
+        partitions: this.options.partitions,
+        leaseTtlMs: this.options.leaseTtlMs,
+        ackWaitMs: this.options.ackWaitMs,
+        consumers: this.consumers,
+        logger: this.context.logger,
+        loops: {
+          create: (subject, revoked) => this.newLoop(topic, deliver, subject, revoked),
+          add: (loop) => {
+            this.loops.set(loop.consumerName, loop);
+            // A partition that finished starting after stopConsuming() began pulls nothing.
+            if (this.stopping) void loop.stop();
+            else if (this.paused) loop.pause();
+            else loop.resume();
+            this.keepAlive.start();
+          },
+          remove: (loop) => this.loops.delete(loop.consumerName),
+        },
+      });
+      if (this.stopping) {
+        await partitioned.close();
+        throw new TransportClosedError('nats', 'consume after stopConsuming()');
+      }
+      this.partitioned.set(topic, partitioned);
+    }
+  }
+
+  /** The subject a message of `topic` is written to: `<topic>.<partition>` with `partitions` on. */
+  private publishSubject(topic: string, key: string | undefined): string {
+    const { partitions } = this.options;
+    if (partitions === 0) return topic;
+    const partition = key === undefined ? this.nextPartition++ % partitions : partitionOf(key, partitions);
+    return `${topic}.${partition}`;
+  }
+
+  private newLoop(
+    topic: string,
+    deliver: DeliverFn,
+    subject = topic,
+    revoked?: () => boolean,
+  ): NatsConsumerLoop {
+    const name = natsConsumerName(this.options.durable, subject);
     const suffix = this.context.deadLetterSuffix;
     return new NatsConsumerLoop({
       js: this.js,
       consumers: this.consumers,
-      spec: { name, subject: topic, maxAckPending: this.context.maxBuffered },
+      spec: { name, subject, maxAckPending: this.context.maxBuffered },
       topic,
       deliver,
+      revoked,
       deadLetters:
-        suffix === undefined ? undefined : new NatsDeadLetterPublisher(this.publisher, suffix, name),
+        suffix === undefined
+          ? undefined
+          : new NatsDeadLetterPublisher(this.publisher, suffix, name, subject === topic ? undefined : topic),
       paused: this.paused,
       ackWaitMs: this.options.ackWaitMs,
       connectionClosed: () => this.nc?.isClosed() ?? true,
@@ -223,6 +293,7 @@ export class NatsTransport implements Transport {
     await this.connecting?.catch(() => undefined);
     await this.stopConsuming();
     await Promise.all([...this.loops.values()].map((loop) => loop.releaseUnsettled()));
+    await Promise.all([...this.partitioned.values()].map((topic) => topic.close()));
     this.keepAlive.stop();
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
@@ -230,9 +301,10 @@ export class NatsTransport implements Transport {
     if (!nc.isClosed()) await nc.close();
   }
 
-  /** The subject itself and, when dead-lettering is on, its dead-letter subject. */
+  /** The subject itself (`<topic>.*` with partitions on) and, when dead-lettering is on, its dead-letter subject. */
   private subjectsOf(topic: string): string[] {
     const suffix = this.context.deadLetterSuffix;
-    return suffix === undefined ? [topic] : [topic, `${topic}${suffix}`];
+    const captured = this.options.partitions > 0 ? `${topic}.*` : topic;
+    return suffix === undefined ? [captured] : [captured, `${topic}${suffix}`];
   }
 }
