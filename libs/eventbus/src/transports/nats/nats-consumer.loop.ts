@@ -20,7 +20,7 @@ const PULL_EXPIRES_MS = 2_000;
 /** Allowance for the pull request reaching the server later than it was sent. */
 const PULL_EXPIRY_MARGIN_MS = 500;
 /** Added to `ack_wait` for how long the recovery barrier waits for unacknowledged messages this instance lacks. */
-const RECOVERY_MARGIN_MS = 1_000;
+const RECOVERY_MARGIN_MS = 3_000;
 /** How long a reopen waits for the server to confirm it received the acks sent so far. */
 const FLUSH_TIMEOUT_MS = 2_000;
 /** Backoff between attempts to reopen a loop that failed (server down, consumer missing). */
