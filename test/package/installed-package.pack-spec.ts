@@ -66,14 +66,23 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('holds only the built library, its types and maps, README, LICENSE and package.json', () => {
+  it('holds only the built library, its types and maps, the outbox schema, README, LICENSE and package.json', () => {
     const paths = packedFiles.map((f) => f.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']),
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/dead-letters/cli/main.js',
+        'sql/eventbus_outbox.sql',
+      ]),
     );
     const unexpected = paths.filter(
       (p) =>
-        !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p),
+        !['package.json', 'README.md', 'LICENSE', 'sql/eventbus_outbox.sql'].includes(p) &&
+        !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p),
     );
     expect(unexpected).toEqual([]);
     expect(paths.filter((p) => p.includes('.spec.'))).toEqual([]);
