@@ -95,7 +95,7 @@ describeWithBrokers('Kafka: every publish is bounded by publishTimeoutMs', () =>
     await transport.consume([{ topic: t, semantics: 'domain-event' }], inbox.deliver);
     const [poison] = await inbox.receive(1);
 
-    broker.freeze();
+    await broker.freeze();
     const start = Date.now();
     const [published, deadLettered] = await Promise.all([
       outcome(transport.publish(t, outbound('while-frozen')), start),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { freePort, killNow } from '../support/processes';
+import { freePort, killNow, stopNow } from '../support/processes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The server template `npm run brokers:up` uses too. */
@@ -142,8 +142,8 @@ export class OwnKafkaBroker {
   }
 
   /** SIGSTOP: the process keeps its sockets open but answers nothing until `thaw()`. */
-  freeze(): void {
-    this.process?.kill('SIGSTOP');
+  freeze(): Promise<void> {
+    return stopNow(this.process);
   }
 
   /** SIGCONT after `freeze()`. */

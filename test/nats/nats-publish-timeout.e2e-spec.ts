@@ -47,7 +47,7 @@ describeWithBrokers('NATS JetStream publishing against a server that does not an
     await transport.publish(subject, { key: 'k', value: body('poison'), headers: {} });
     const [message] = await inbox.receive(1);
 
-    server.freeze();
+    await server.freeze();
     try {
       // The stream captures the subject already: only the PubAck is missing.
       const plain = await rejection(transport.publish(subject, { value: body('a'), headers: {} }));

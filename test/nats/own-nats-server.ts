@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { sleep } from '../support/recorder';
-import { freePort, killNow } from '../support/processes';
+import { freePort, killNow, stopNow } from '../support/processes';
 
 /** The installed binary: on PATH, else where the Debian package puts it. */
 const BINARY = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
@@ -78,8 +78,8 @@ export class OwnNatsServer {
   }
 
   /** SIGSTOP: the server keeps its connections open but answers nothing, until `thaw()`. */
-  freeze(): void {
-    this.process?.kill('SIGSTOP');
+  freeze(): Promise<void> {
+    return stopNow(this.process);
   }
 
   /** SIGCONT after `freeze()`. */

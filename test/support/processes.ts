@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -21,4 +22,23 @@ export async function killNow(child: ChildProcess | undefined): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * SIGSTOP, resolved once the kernel reports the process stopped (state `T` in /proc), so that nothing sent
+ * after it can still be answered.
+ */
+export async function stopNow(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid) return;
+  child.kill('SIGSTOP');
+  const deadline = Date.now() + 2_000;
+  while (Date.now() < deadline) {
+    try {
+      const state = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state === 'T' || state === 't') return;
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
