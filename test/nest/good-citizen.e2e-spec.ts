@@ -213,28 +213,51 @@ describe('A good citizen inside a real application (memory transport)', () => {
       expect(server.counters?.['retry-scheduled']).toBe(0);
     });
 
-    it('keep the original error when no filter of the application matches: its message is the dead-letter reason', async () => {
-      const scope = uniqueName('original-error');
-      const topic = `${scope}.orders`;
-      const dead: Record<string, string>[] = [];
+    const failing = (topic: string) => {
       @Controller()
       class Failing {
-        @DomainEvent(topic)
-        on() {
+        @DomainEvent(`${topic}.bare`)
+        bare() {
           throw new TypeError('cannot read the order');
         }
+
+        @DomainEvent(`${topic}.payload`)
+        payloadOnly(@Payload() _event: DomainEventEnvelope) {
+          throw new TypeError('cannot read the order');
+        }
+
+        @DomainEvent(`${topic}.inner`)
+        async innerPayload(@Payload('payload') _payload: unknown) {
+          await Promise.resolve();
+          throw new TypeError('cannot read the order');
+        }
+
+        @DomainEvent(`${topic}.stream`)
+        stream(@Payload() _event: DomainEventEnvelope, @Ctx() _ctx: EventBusContext) {
+          return throwError(() => new TypeError('cannot read the order'));
+        }
       }
-      const { bus } = await start(memory(scope), [
-        Failing,
-        rawController({ [`${topic}.dlq`]: (_b, ctx) => void dead.push({ ...ctx.getHeaders() }) }),
-      ]);
-      await bus.publishDomainEvent(topic, event('x', 1));
-      await waitFor(
-        () => dead.length === 1,
-        () => 'no dead letter',
-      );
-      expect(dead[0][DeadLetterHeaders.error]).toBe('TypeError: cannot read the order (after 3 attempts)');
-    });
+      return Failing;
+    };
+
+    it.each(['bare', 'payload', 'inner', 'stream'])(
+      'keep the original error when no filter of the application matches: its message is the dead-letter reason (%s handler)',
+      async (kind) => {
+        const scope = uniqueName('original-error');
+        const topic = `${scope}.orders.${kind}`;
+        const dead: Record<string, string>[] = [];
+        const { bus } = await start(memory(scope), [
+          failing(`${scope}.orders`),
+          rawController({ [`${topic}.dlq`]: (_b, ctx) => void dead.push({ ...ctx.getHeaders() }) }),
+        ]);
+        await bus.publishDomainEvent(topic, event('x', 1));
+        await waitFor(
+          () => dead.length === 1,
+          () => 'no dead letter',
+        );
+        expect(dead[0][DeadLetterHeaders.error]).toBe('TypeError: cannot read the order (after 3 attempts)');
+      },
+    );
   });
 
   describe('binding', () => {

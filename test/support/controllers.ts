@@ -21,7 +21,9 @@ function controllerWith(
     prototype[name] = (payload: unknown, ctx: EventBusContext) => handle(payload, ctx);
     Payload()(prototype, name, 0);
     Ctx()(prototype, name, 1);
-    decorate(topic)(prototype, name, Object.getOwnPropertyDescriptor(prototype, name)!);
+    // As TypeScript's decorator helper does: the descriptor the decorator returns (or changed) is defined.
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;
+    Object.defineProperty(prototype, name, decorate(topic)(prototype, name, descriptor) ?? descriptor);
   }
   return TestEventsController;
 }

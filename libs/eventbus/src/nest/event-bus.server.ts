@@ -44,6 +44,7 @@ import {
   EVENT_BUS_TRANSPORT,
 } from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
+import { forgetCall, rememberCall } from './original-error.capture';
 import { runWithProcessingHooks } from './processing-hooks';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
@@ -242,8 +243,10 @@ export class EventBusServer
     for (const handler of handlers) {
       let decision: AckDecision;
       context.takeNotedError();
+      const payload = payloads();
+      rememberCall(payload, context);
       try {
-        const result = await handler(payloads(), context);
+        const result = await handler(payload, context);
         // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
         const value = isObservable(result)
           ? await lastValueFrom(result, { defaultValue: undefined })
@@ -251,6 +254,8 @@ export class EventBusServer
         decision = decisionForResult(value);
       } catch (error) {
         decision = decisionForError(originalError(error, context));
+      } finally {
+        forgetCall(payload);
       }
       if (decision.kind !== 'ack') return decision;
     }
@@ -532,7 +537,7 @@ function deadLettersRoute(
 /**
  * The error a handler call ended with, as the decision should see it: when no user filter matched and Nest's
  * default RPC filter replaced the error by `{ status: 'error', message: 'Internal server error' }`, the original
- * noted by `OriginalErrorInterceptor` (so `RetryableError`, `DeadLetterError`, `DiscardError` and `AckDecision`
+ * noted by `noteOriginalErrors` (so `RetryableError`, `DeadLetterError`, `DiscardError` and `AckDecision`
  * keep their meaning and the reason its message); otherwise what the filters passed on.
  */
 function originalError(error: unknown, context: EventBusContext): unknown {

@@ -1,0 +1,76 @@
+import { catchError, isObservable, throwError } from 'rxjs';
+import { EventBusContext } from './event-bus.context';
+
+/** The context of each handler call under way, by the payload object it was given (and its `payload`). */
+const contextsByPayload = new Map<object, EventBusContext>();
+
+/**
+ * Makes `context` findable from `payload` while a handler call runs, so an error the method throws can be
+ * noted on it even when the method takes the payload (`@Payload()`, `@Payload('payload')`) but not the
+ * context. Undone by `forgetCall`.
+ */
+export function rememberCall(payload: unknown, context: EventBusContext): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  contextsByPayload.set(payload, context);
+  const inner = (payload as { payload?: unknown }).payload;
+  if (typeof inner === 'object' && inner !== null) contextsByPayload.set(inner, context);
+}
+
+export function forgetCall(payload: unknown): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  contextsByPayload.delete(payload);
+  const inner = (payload as { payload?: unknown }).payload;
+  if (typeof inner === 'object' && inner !== null) contextsByPayload.delete(inner);
+}
+
+/** Notes `error` on the `EventBusContext` of the call whose arguments these are, when one is found. */
+function noteOn(args: readonly unknown[], error: unknown): void {
+  for (const arg of args) {
+    const context =
+      arg instanceof EventBusContext
+        ? arg
+        : typeof arg === 'object' && arg !== null
+          ? contextsByPayload.get(arg)
+          : undefined;
+    if (context) return context.noteError(error);
+  }
+}
+
+/**
+ * Wraps a handler method so that what it throws, rejects with or its stream errors with is noted on the call's
+ * `EventBusContext` (see `rememberCall`) and passed on unchanged. Exception filters then run as Nest runs
+ * them; when none of the user's matched and Nest's default RPC filter replaced the error by "Internal server
+ * error", `EventBusServer` decides on the noted original, so its meaning and message are kept. The method's
+ * own metadata (set by decorators applied before) is copied to the wrapper.
+ */
+export function noteOriginalErrors<T extends (...args: never[]) => unknown>(method: T): T {
+  function handler(this: unknown, ...args: unknown[]): unknown {
+    let result: unknown;
+    try {
+      result = method.apply(this, args as Parameters<T>);
+    } catch (error) {
+      noteOn(args, error);
+      throw error;
+    }
+    if (isObservable(result)) {
+      return result.pipe(
+        catchError((error: unknown) => {
+          noteOn(args, error);
+          return throwError(() => error);
+        }),
+      );
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      return Promise.resolve(result).catch((error: unknown) => {
+        noteOn(args, error);
+        throw error;
+      });
+    }
+    return result;
+  }
+  for (const key of Reflect.getOwnMetadataKeys(method)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), handler);
+  }
+  Object.defineProperty(handler, 'name', { value: method.name });
+  return handler as unknown as T;
+}
