@@ -45,7 +45,7 @@ import {
 } from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
 import { forgetCall, rememberCall } from './original-error.capture';
-import { runWithProcessingHooks } from './processing-hooks';
+import { hasProcessingHooks, processingStartHookOf, runWithProcessingHooks } from './processing-hooks';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
 export type EventBusStatus = 'connecting' | 'connected' | 'closing' | 'disconnected';
@@ -113,6 +113,8 @@ export class EventBusServer
   private readonly observer: ConsumerObserver;
   private lag: LagProbe | undefined;
   private removeMetricsSource: (() => void) | undefined;
+  /** Nest's processing start hook as constructed: while it is unchanged, events run without the hooks. */
+  private readonly defaultStartHook: unknown;
 
   constructor(
     @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
@@ -120,6 +122,7 @@ export class EventBusServer
     private readonly observability: Observability,
   ) {
     super();
+    this.defaultStartHook = processingStartHookOf(this);
     this.observer = new ConsumerObserver(observability);
   }
 
@@ -202,7 +205,7 @@ export class EventBusServer
   /**
    * Runs the handlers registered for the pattern (see the class comment) and resolves with the decision; never
    * rejects. Each handler's returned value or stream is subscribed, so failures (and what exception filters make
-   * of them) are never lost. Nest's processing hooks run around it.
+   * of them) are never lost. Nest's processing hooks, when set, run around it.
    */
   override handleEvent(
     pattern: string,
@@ -212,14 +215,13 @@ export class EventBusServer
   ): Promise<AckDecision> {
     const handlers = this.handlersByPattern.get(pattern);
     if (!handlers) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
+    if (!hasProcessingHooks(this, this.defaultStartHook)) return this.runHandlers(handlers, payloads, context);
     return new Promise<AckDecision>((resolve) => {
       try {
         // Typed void, but a user's processing hook may return a promise that rejects.
         const hooks: unknown = runWithProcessingHooks(this, context, async (runEndHook) => {
           try {
             resolve(await this.runHandlers(handlers, payloads, context));
-          } catch (error) {
-            resolve(decisionForError(error));
           } finally {
             runEndHook();
           }
@@ -235,6 +237,7 @@ export class EventBusServer
     });
   }
 
+  /** Runs the handlers one after another until one does not succeed; never rejects. */
   private async runHandlers(
     handlers: readonly MessageHandler[],
     payloads: () => unknown,
@@ -242,10 +245,11 @@ export class EventBusServer
   ): Promise<AckDecision> {
     for (const handler of handlers) {
       let decision: AckDecision;
+      let payload: unknown;
       context.takeNotedError();
-      const payload = payloads();
-      rememberCall(payload, context);
       try {
+        payload = payloads();
+        rememberCall(payload, context);
         const result = await handler(payload, context);
         // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
         const value = isObservable(result)

@@ -7,7 +7,7 @@ import type { Observability } from '../observability/observability';
 import type { EventBusConnection } from './event-bus.connection';
 import { EventBusContext } from './event-bus.context';
 import { EventBusServer } from './event-bus.server';
-import { runWithProcessingHooks } from './processing-hooks';
+import { hasProcessingHooks, processingStartHookOf, runWithProcessingHooks } from './processing-hooks';
 
 function context(): EventBusContext {
   const message = { topic: 'orders', key: 'order-1', headers: {}, sequence: 1 } as unknown as InboundMessage;
@@ -69,6 +69,30 @@ describe('EventBusServer.handleEvent across Nest versions', () => {
     server.addHandler('orders', async () => Promise.reject(new Error('boom')), true, {});
     const decision = await server.handleEvent('orders', { pattern: 'orders', data: 'e1' }, context());
     expect(decision.kind).toBe('retry');
+  });
+});
+
+describe('hasProcessingHooks', () => {
+  const bareServer = () =>
+    new EventBusServer({} as ResolvedEventBusOptions, {} as EventBusConnection, {} as Observability);
+
+  it('is false for a server as constructed, and true once a start or an end hook is set', () => {
+    const server = bareServer();
+    const initial = processingStartHookOf(server);
+    expect(hasProcessingHooks(server, initial)).toBe(false);
+    server.setOnProcessingStartHook((_id, _ctx, done) => done());
+    expect(hasProcessingHooks(server, initial)).toBe(true);
+    const other = bareServer();
+    const otherInitial = processingStartHookOf(other);
+    other.setOnProcessingEndHook(() => undefined);
+    expect(hasProcessingHooks(other, otherInitial)).toBe(true);
+  });
+
+  it('a server without hooks runs the handler directly and still decides on its failure', async () => {
+    const server = bareServer();
+    server.addHandler('orders', async () => Promise.reject(new Error('boom')), true, {});
+    const decision = await server.handleEvent('orders', { pattern: 'orders', data: 'e1' }, context());
+    expect(decision).toMatchObject({ kind: 'retry', reason: 'Error: boom' });
   });
 });
 

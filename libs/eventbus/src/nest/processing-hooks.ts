@@ -46,3 +46,18 @@ export function runWithProcessingHooks(server: object, context: BaseRpcContext, 
   }
   return run();
 }
+
+/** The server's processing start hook now (Nest's default until `setOnProcessingStartHook`). */
+export function processingStartHookOf(server: object): unknown {
+  return (server as ProcessingHooksHost).onProcessingStartHook;
+}
+
+/**
+ * Whether processing hooks were set on the server: its start hook is no longer `defaultStartHook` (the one
+ * it was constructed with, see `processingStartHookOf`) or it has an end hook. Without them, work runs the
+ * same outside `runWithProcessingHooks`.
+ */
+export function hasProcessingHooks(server: object, defaultStartHook: unknown): boolean {
+  const host = server as ProcessingHooksHost;
+  return host.onProcessingStartHook !== defaultStartHook || host.onProcessingEndHook !== undefined;
+}
