@@ -7,7 +7,7 @@ import type { DispatchJob } from './dispatch-job';
 import { emptyCounters, type DispatcherEvent, type DispatcherEventType } from './dispatcher-events';
 import { FifoQueue } from './fifo-queue';
 import { Mailbox, type MailboxEntry } from './mailbox';
-import { runAttempt } from './run-attempt';
+import { runAttempt, type AttemptReports } from './run-attempt';
 
 /**
  * How long `close()` waits, after its timeout, for settlements already under way (acks, dead-letter writes)
@@ -246,24 +246,22 @@ export class Dispatcher {
     });
   }
 
+  /** Where every attempt reports its timeout and abandonment (one object, not one per attempt). */
+  private readonly attemptReports: AttemptReports = {
+    timedOut: (entry, reason) => this.emit('timed-out', entry, reason),
+    abandoned: (entry, reason) => {
+      this.abandonedCount++;
+      this.emit('abandoned', entry, reason);
+    },
+    abandonedEnded: () => this.abandonedCount--,
+  };
+
   /** Runs the head's attempt; the slot stays taken until `done`, also past a timeout (see `runAttempt`). */
   private attempt(entry: MailboxEntry, done: (decision: AckDecision) => void): void {
-    runAttempt(
-      entry,
-      this.settings,
-      {
-        timedOut: (reason) => this.emit('timed-out', entry, reason),
-        abandoned: (reason) => {
-          this.abandonedCount++;
-          this.emit('abandoned', entry, reason);
-        },
-        abandonedEnded: () => this.abandonedCount--,
-      },
-      (decision) => {
-        this.running.delete(entry);
-        done(decision);
-      },
-    );
+    runAttempt(entry, this.settings, this.attemptReports, (decision) => {
+      this.running.delete(entry);
+      done(decision);
+    });
   }
 
   private async apply(mailbox: Mailbox, entry: MailboxEntry, decision: AckDecision): Promise<void> {

@@ -12,8 +12,8 @@ export interface AttemptLimits {
 
 /** Where an attempt reports that it timed out, was abandoned after its grace period, and ended after that. */
 export interface AttemptReports {
-  readonly timedOut: (reason: string) => void;
-  readonly abandoned: (reason: string) => void;
+  readonly timedOut: (entry: MailboxEntry, reason: string) => void;
+  readonly abandoned: (entry: MailboxEntry, reason: string) => void;
   /** An abandoned call finally settled (never called for a call that never does). */
   readonly abandonedEnded: () => void;
 }
@@ -57,11 +57,12 @@ export function runAttempt(
   };
   let timer = setTimeout(() => {
     timeout = new HandlerTimeoutError(handlerTimeoutMs);
-    reports.timedOut(`no result within ${handlerTimeoutMs} ms; ctx.signal aborted`);
+    reports.timedOut(entry, `no result within ${handlerTimeoutMs} ms; ctx.signal aborted`);
     context.abort(timeout);
     timer = setTimeout(() => {
       abandoned = true;
       reports.abandoned(
+        entry,
         `still running ${timeoutGraceMs} ms after its timeout; no longer waited for (it may still be running)`,
       );
       finish(decisionForError(timeout));

@@ -65,12 +65,19 @@ function isHeaderSafe(value: unknown): value is string {
 /** RFC 3339 date-time with a real calendar date (no February 30); checked without building a Date (hot path). */
 function isRfc3339(value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  const match = RFC_3339_PATTERN.exec(value);
-  if (!match) return false;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
+  if (!RFC_3339_PATTERN.test(value)) return false;
+  // The pattern fixed the positions: YYYY-MM-DD at the start.
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
   return day <= daysInMonth;
+}
+
+/** The decimal number written by the ASCII digits `value[from..to)`. */
+function digits(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
 }

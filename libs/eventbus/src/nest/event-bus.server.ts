@@ -215,7 +215,8 @@ export class EventBusServer
   ): Promise<AckDecision> {
     const handlers = this.handlersByPattern.get(pattern);
     if (!handlers) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
-    if (!hasProcessingHooks(this, this.defaultStartHook)) return this.runHandlers(handlers, payloads, context);
+    if (!hasProcessingHooks(this, this.defaultStartHook))
+      return this.runHandlers(handlers, payloads, context);
     return new Promise<AckDecision>((resolve) => {
       try {
         // Typed void, but a user's processing hook may return a promise that rejects.
@@ -508,7 +509,9 @@ export class EventBusServer
   }
 
   private notify(type: string, payload: unknown): void {
-    for (const callback of this.listeners.get(type) ?? []) {
+    const callbacks = this.listeners.get(type);
+    if (!callbacks) return;
+    for (const callback of callbacks) {
       try {
         callback(payload);
       } catch (error) {

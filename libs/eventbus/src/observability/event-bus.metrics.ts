@@ -123,7 +123,8 @@ const sets = new WeakMap<object, Map<string, MetricSet>>();
  * one registry with one prefix share the metric objects; gauges add up what every running server reports.
  */
 export class EventBusMetrics {
-  private readonly children = new Map<object, Map<string, object>>();
+  /** Per metric, its children by label values (one map level per label, so a lookup allocates nothing). */
+  private readonly children = new Map<object, ChildTree>();
 
   private constructor(private readonly set: MetricSet) {}
 
@@ -165,13 +166,34 @@ export class EventBusMetrics {
    */
   private child<T extends { labels(...values: string[]): object }>(
     metric: T,
-    ...values: string[]
+    first: string,
+    second?: string,
+    third?: string,
   ): ReturnType<T['labels']> {
-    const key = values.join('\u0000');
-    let byValues = this.children.get(metric);
-    if (!byValues) this.children.set(metric, (byValues = new Map()));
-    let child = byValues.get(key);
-    if (child === undefined) byValues.set(key, (child = metric.labels(...values)));
-    return child as ReturnType<T['labels']>;
+    let tree = this.children.get(metric);
+    if (!tree) this.children.set(metric, (tree = new Map()));
+    let node = nodeIn(tree, first);
+    if (second !== undefined) node = nodeIn((node.next ??= new Map()), second);
+    if (third !== undefined) node = nodeIn((node.next ??= new Map()), third);
+    node.child ??=
+      third !== undefined
+        ? metric.labels(first, second!, third)
+        : second !== undefined
+          ? metric.labels(first, second)
+          : metric.labels(first);
+    return node.child as ReturnType<T['labels']>;
   }
+}
+
+/** Children of a metric by their first label value; deeper labels in `next`. */
+type ChildTree = Map<string, ChildNode>;
+interface ChildNode {
+  child: object | undefined;
+  next: ChildTree | undefined;
+}
+
+function nodeIn(tree: ChildTree, value: string): ChildNode {
+  let node = tree.get(value);
+  if (!node) tree.set(value, (node = { child: undefined, next: undefined }));
+  return node;
 }

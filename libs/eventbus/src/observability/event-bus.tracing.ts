@@ -20,6 +20,9 @@ export interface ProcessSpanInfo {
 /** Ends a span: `outcome` as an attribute, and error status when `error` is given. */
 export type EndSpan = (outcome: string | undefined, error?: unknown) => void;
 
+const TRACER_NAME = 'nest-ordered-eventbus';
+const NO_SPAN: EndSpan = () => undefined;
+
 const headerGetter: OtelApi.TextMapGetter<Readonly<Record<string, string>>> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key],
@@ -39,7 +42,16 @@ export class EventBusTracing {
     private readonly system: TransportName,
     private readonly consumerGroup: string,
   ) {
-    this.tracer = otel.trace.getTracer('nest-ordered-eventbus');
+    this.tracer = otel.trace.getTracer(TRACER_NAME);
+  }
+
+  /** Whether an SDK took over the API's global tracer provider (checked per attempt: it may come later). */
+  private sdkRegistered(): boolean {
+    const provider = this.otel.trace.getTracerProvider();
+    return (
+      !(provider instanceof this.otel.ProxyTracerProvider) ||
+      provider.getDelegateTracer(TRACER_NAME) !== undefined
+    );
   }
 
   /** Starts `send <topic>` under the active context and writes its context into `carrier`. */
@@ -63,6 +75,8 @@ export class EventBusTracing {
   process<T>(info: ProcessSpanInfo, work: (end: EndSpan) => Promise<T>): Promise<T> {
     const { trace, context, propagation, SpanKind, ROOT_CONTEXT } = this.otel;
     const parent = propagation.extract(ROOT_CONTEXT, info.headers, headerGetter);
+    // No SDK and nothing extracted: the span would be an invalid no-op and the handlers' context the root one.
+    if (parent === ROOT_CONTEXT && !this.sdkRegistered()) return work(NO_SPAN);
     const attributes: OtelApi.Attributes = {
       [SpanAttributes.messagingSystem]: this.system,
       [SpanAttributes.operationType]: 'process',

@@ -7,7 +7,9 @@ import type { IHeaders } from 'kafkajs';
  */
 export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers ?? {})) {
+  if (!headers) return result;
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
     const last = Array.isArray(value) ? value[value.length - 1] : value;
     result[key] = last === undefined ? '' : last.toString();
   }
