@@ -1,9 +1,9 @@
-import { AckPolicy, DiscardPolicy, jetstream } from '@nats-io/jetstream';
+import { AckPolicy, DiscardPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-letter-headers';
 import { natsConsumerName } from '../../libs/eventbus/src/transports/nats/nats-consumer-name';
-import { NatsHeaders } from '../../libs/eventbus/src/transports/nats/nats-headers';
+import { headerBlock, NatsHeaders } from '../../libs/eventbus/src/transports/nats/nats-headers';
 import { NatsProvisioningError } from '../../libs/eventbus/src/transports/nats/nats-provisioning.error';
 import type { NatsTransport } from '../../libs/eventbus/src/transports/nats/nats.transport';
 import { describeWithBrokers, NATS_SERVERS } from '../support/brokers';
@@ -80,6 +80,8 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(received.map((m) => m.headers)).toEqual(
       [1, 2, 3].map((n) => ({ 'ce-type': 'OrderPlaced', 'x-n': `${n}` })),
     );
+    // Read from the message's bytes, not through nats.js MsgHdrs: this nats.js exposes the header block.
+    expect(headerBlock(received[0].raw as JsMsg)?.byteLength).toBeGreaterThan(0);
     expect(received.map((m) => m.deliveryCount)).toEqual([1, 1, 1]);
     const sequences = received.map((m) => m.sequence);
     expect(sequences).toEqual([...sequences].sort((x, y) => x - y));

@@ -8,6 +8,7 @@ import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from
 import { NatsPullRounds } from './nats-pull-rounds';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
+import { NatsSettlementBatch } from './nats-settlement.batch';
 import { settleWithin } from './settle-within';
 
 /** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
@@ -88,6 +89,10 @@ export class NatsConsumerLoop implements NatsSettlement {
   private readonly tracker: NatsDeliveryTracker;
   private readonly parked: NatsInboundMessage[] = [];
   private readonly releases = new NatsReleaseQueue();
+  /** Settlement replies not sent yet; none is sent once the loop is revoked. */
+  private readonly replies = new NatsSettlementBatch<NatsInboundMessage>((message) => {
+    if (!this.revoked()) message.sendSettlement();
+  });
   private readonly barrier: NatsRecoveryBarrier;
   /** The consumer as last checked; checked again (re-provisioned when allowed) after any trouble. */
   private info: ConsumerInfo | undefined;
@@ -162,6 +167,7 @@ export class NatsConsumerLoop implements NatsSettlement {
   }
 
   stop(): Promise<void> {
+    this.replies.flush();
     this.state = 'stopped';
     clearTimeout(this.retry);
     this.retry = undefined;
@@ -196,11 +202,14 @@ export class NatsConsumerLoop implements NatsSettlement {
     await this.work;
     await this.roundsClosed;
     for (const message of this.tracker.unsettled()) message.release();
+    this.replies.flush();
     await this.releases.flush();
   }
 
+  /** Counts the message settled and sends its ack or term with the others of this event-loop turn. */
   settled(message: NatsInboundMessage, outcome: NatsSettledOutcome): void {
     this.tracker.markSettled(message.sequence, outcome);
+    this.replies.add(message);
   }
 
   released(message: NatsInboundMessage): void {

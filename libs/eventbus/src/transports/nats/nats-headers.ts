@@ -1,3 +1,4 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 
 /** Headers the NATS adapter writes besides the message's own headers. */
@@ -28,19 +29,69 @@ export function toNatsHeaders(record: Readonly<Record<string, string>>, key: str
   return h;
 }
 
-/** Reads delivered headers: the message's own headers as strings, and the ordering key. */
-export function fromNatsHeaders(h: MsgHdrs | undefined): {
+/** The message's own headers as strings (the first value of a repeated name), and the ordering key. */
+export interface ReadHeaders {
   headers: Record<string, string>;
   key: string | undefined;
-} {
-  const headers: Record<string, string> = {};
-  let key: string | undefined;
-  for (const name of h?.keys() ?? []) {
-    if (name === NatsHeaders.key) key = h!.get(name);
-    else if (!name.toLowerCase().startsWith(BROKER_HEADER_PREFIX)) headers[name] = h!.get(name);
-  }
-  return { headers, key };
 }
+
+/** Reads delivered headers: the message's own headers as strings, and the ordering key. */
+export function fromNatsHeaders(h: MsgHdrs | undefined): ReadHeaders {
+  const read: ReadHeaders = { headers: {}, key: undefined };
+  if (h) for (const [name, values] of h) addHeader(read, name, values[0] ?? '');
+  return read;
+}
+
+/**
+ * `fromNatsHeaders(msg.headers)` without nats.js decoding the header block into its `MsgHdrs` (which costs about
+ * a third of what a delivered message allocates): the block is read from the message's bytes when the nats.js
+ * message exposes them as nats.js 3 does, through `msg.headers` otherwise.
+ */
+export function readDeliveredHeaders(msg: JsMsg): ReadHeaders {
+  const block = headerBlock(msg);
+  return block === undefined ? fromNatsHeaders(msg.headers) : parseHeaderBlock(block);
+}
+
+/** The raw `NATS/1.0\r\n...` header block of a delivered message, when nats.js exposes it (3.x); else undefined. */
+export function headerBlock(msg: JsMsg): Uint8Array | undefined {
+  const inner = (msg as unknown as { msg?: { _msg?: { hdr?: unknown }; _rdata?: unknown } }).msg;
+  const end = inner?._msg?.hdr;
+  const data = inner?._rdata;
+  if (typeof end !== 'number' || !(data instanceof Uint8Array)) return undefined;
+  return end > 0 ? data.subarray(0, end) : EMPTY;
+}
+
+/**
+ * Reads a header block as nats.js does (`MsgHdrsImpl.decode`): after the status line, one `name: value` per
+ * CRLF-terminated line, the value trimmed; lines without a colon are skipped.
+ */
+export function parseHeaderBlock(block: Uint8Array): ReadHeaders {
+  const read: ReadHeaders = { headers: {}, key: undefined };
+  if (block.byteLength === 0) return read;
+  const text = utf8.decode(block);
+  let start = text.indexOf('\r\n');
+  while (start !== -1 && start < text.length) {
+    start += 2;
+    let end = text.indexOf('\r\n', start);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon !== -1 && colon < end) {
+      const name = text.slice(start, colon);
+      const seen = name === NatsHeaders.key ? read.key !== undefined : Object.hasOwn(read.headers, name);
+      if (!seen) addHeader(read, name, text.slice(colon + 1, end).trim());
+    }
+    start = end;
+  }
+  return read;
+}
+
+function addHeader(read: ReadHeaders, name: string, value: string): void {
+  if (name === NatsHeaders.key) read.key = value;
+  else if (!name.toLowerCase().startsWith(BROKER_HEADER_PREFIX)) read.headers[name] = value;
+}
+
+const EMPTY = new Uint8Array(0);
+const utf8 = new TextDecoder();
 
 function oneLine(value: string): string {
   return String(value).replace(/[\r\n]+/g, ' ');

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { DeadLetterInfo, InboundMessage } from '../transport.port';
 import { MessageRevokedError } from '../../errors/message-revoked.error';
-import { fromNatsHeaders } from './nats-headers';
+import { readDeliveredHeaders } from './nats-headers';
 
 /** How a message ended on this instance: acknowledged, or terminated after it was dead-lettered. */
 export type NatsSettledOutcome = 'ack' | 'term';
@@ -24,8 +24,9 @@ export interface NatsSettlement {
  * the server's deliveries (2 after one redelivery); `raw` is the `JsMsg` of this delivery.
  *
  * Settlement happens once; later calls are no-ops:
- * - `ack()`: `msg.ack()`. It is not confirmed by the server: should it be lost (connection cut), the server
- *   redelivers and the loop acks the copy again without delivering it (at-least-once either way).
+ * - `ack()`: `msg.ack()`, sent by the consumer loop with the other settlements of the same event-loop turn. It
+ *   is not confirmed by the server: should it be lost (connection cut), the server redelivers and the loop acks
+ *   the copy again without delivering it (at-least-once either way).
  * - `deadLetter()`: publishes to `<subject><suffix>`, waits for the PubAck, then `msg.term()`. A failed publish
  *   rejects and leaves the message unsettled.
  * - `release()`: a `nak` for prompt redelivery, sent by the consumer loop (see `NatsConsumerLoop`).
@@ -50,6 +51,7 @@ export class NatsInboundMessage implements InboundMessage {
   readonly subject: string;
   private current: JsMsg;
   private done = false;
+  private outcome: NatsSettledOutcome | undefined;
   private deadLettering: Promise<void> | undefined;
 
   constructor(
@@ -57,15 +59,18 @@ export class NatsInboundMessage implements InboundMessage {
     topic: string,
     private readonly settlement: NatsSettlement,
   ) {
-    const { headers, key } = fromNatsHeaders(msg.headers);
+    const { headers, key } = readDeliveredHeaders(msg);
     this.topic = topic;
     this.subject = msg.subject;
     this.key = key;
     this.headers = headers;
-    this.value = Buffer.from(msg.data);
+    const data = msg.data;
+    this.value = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.sequence = msg.seq;
-    this.deliveryCount = msg.info.deliveryCount;
-    this.publishedAt = Number(msg.timestampNanos / 1_000_000n);
+    // `info` is parsed from the reply subject once and cached; `msg.timestampNanos` would parse it again.
+    const info = msg.info;
+    this.deliveryCount = info.deliveryCount;
+    this.publishedAt = Math.floor(info.timestampNanos / 1_000_000);
     this.raw = msg;
     this.current = msg;
   }
@@ -127,9 +132,14 @@ export class NatsInboundMessage implements InboundMessage {
 
   private finish(outcome: NatsSettledOutcome): void {
     this.done = true;
+    this.outcome = outcome;
     this.settlement.settled(this, outcome);
-    if (this.settlement.revoked()) return;
-    this.send(() => (outcome === 'ack' ? this.current.ack() : this.current.term()), outcome);
+  }
+
+  /** Sends the settlement `ack()` or `deadLetter()` decided on (the consumer loop calls it, see `finish`). */
+  sendSettlement(): void {
+    const outcome = this.outcome;
+    if (outcome) this.send(() => (outcome === 'ack' ? this.current.ack() : this.current.term()), outcome);
   }
 
   /** Protocol replies are buffered by nats.js while reconnecting; they only throw once the connection closed. */
