@@ -1,4 +1,4 @@
-import type { Scenario } from './scenario';
+import { IO_BOUND_MSGS_PER_SEC, type Scenario } from './scenario';
 
 /**
  * JetStream, I/O-bound: the shape of the Kafka I/O scenario on one subject. The plain loop keeps
@@ -12,4 +12,5 @@ export const jetstreamIoScenario: Scenario = {
   quickShape: { aggregates: 100, versions: 5 },
   handlerDelayMs: 5,
   contenders: ['eventbus', 'jetstream-consume'],
+  targets: [{ kind: 'bound', contender: 'eventbus', boundMsgsPerSec: IO_BOUND_MSGS_PER_SEC, atLeast: 0.5 }],
 };

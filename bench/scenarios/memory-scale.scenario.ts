@@ -12,5 +12,5 @@ export const memoryScaleScenario: Scenario = {
   quickShape: { aggregates: 20_000, versions: 1 },
   handlerDelayMs: 0,
   contenders: ['eventbus'],
-  target: { kind: 'memory', contender: 'eventbus', peakRssMb: 512, drainedWithinMb: 50 },
+  targets: [{ kind: 'memory', contender: 'eventbus', peakRssMb: 512, drainedWithinMb: 50 }],
 };

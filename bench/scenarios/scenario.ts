@@ -18,7 +18,21 @@ export interface MemoryTarget {
   readonly drainedWithinMb: number;
 }
 
-export type Target = ThroughputTarget | MemoryTarget;
+/**
+ * `contender` reaches at least `atLeast` of `boundMsgsPerSec`, the most its handlers allow (e.g. 256 concurrent
+ * handlers of 5 ms: 51,200 msgs/s).
+ */
+export interface BoundTarget {
+  readonly kind: 'bound';
+  readonly contender: ContenderId;
+  readonly boundMsgsPerSec: number;
+  readonly atLeast: number;
+}
+
+export type Target = ThroughputTarget | MemoryTarget | BoundTarget;
+
+/** The most the I/O scenarios' handlers allow: 256 at once (the library's `maxConcurrency`) of 5 ms each. */
+export const IO_BOUND_MSGS_PER_SEC = 256 * (1_000 / 5);
 
 /** One benchmark scenario: a data set, a handler and the contenders that consume it side by side. */
 export interface Scenario {
@@ -39,5 +53,5 @@ export interface Scenario {
    * Default: each contender run gets its own topic with the data in the encoding it reads.
    */
   readonly sameMessages?: boolean;
-  readonly target?: Target;
+  readonly targets?: readonly Target[];
 }
