@@ -19,8 +19,11 @@ export class AckDecision {
     readonly error?: unknown,
   ) {}
 
+  private static readonly ACK = Object.freeze(new AckDecision('ack'));
+
+  /** Always the same (frozen) value: there is nothing to tell one ack from another. */
   static ack(): AckDecision {
-    return new AckDecision('ack');
+    return AckDecision.ACK;
   }
 
   static retry(options: { delayMs?: number; reason?: string; error?: unknown } = {}): AckDecision {
