@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { EventBusHealthIndicator } from '@app/eventbus';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { OutboxRelayRunner } from '../../libs/eventbus/src/nest/outbox-relay.runner';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
@@ -75,6 +76,31 @@ describeWithBrokers('outbox relays', () => {
     }
     // Memory delivers each publish once: nothing was published twice across the handover.
     expect(recorder.successCount).toBe(AGGREGATES * VERSIONS);
+  });
+
+  it('a relay needs one connection of its pool, for locks, LISTEN and queries alike', async () => {
+    const scope = uniqueName('outbox-one-connection');
+    const topic = `${scope}.orders`;
+    const relayPool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const { app, recorder } = await startConsumer(
+      {
+        transport: 'memory',
+        memory: { broker: scope },
+        outbox: { pool: relayPool, table: 'one_connection_outbox', relay: FAST_RELAY },
+      },
+      topic,
+    );
+    try {
+      await writeConcurrently(db.pool, app.bus, topic, 10, 10);
+      await waitFor(
+        () => range(10).every((a) => recorder.firstSuccesses(`agg-${a}`).length === 10),
+        () => `handled ${recorder.successCount} of 100`,
+      );
+      for (const a of range(10)) expect(recorder.firstSuccesses(`agg-${a}`)).toEqual(range(10));
+    } finally {
+      await app.close();
+      await relayPool.end();
+    }
   });
 
   it.runIf(nats)(
