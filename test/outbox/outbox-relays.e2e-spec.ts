@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { OutboxRelayRunner } from '../../libs/eventbus/src/nest/outbox-relay.runner';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { killNow } from '../support/processes';
-import { range, waitFor } from '../support/recorder';
+import { range, sleep, waitFor } from '../support/recorder';
 import type { TestApp } from '../support/test-app';
 import { TRANSPORTS } from '../support/transports';
 import { writeConcurrently } from './concurrent-writers';
@@ -101,6 +101,43 @@ describeWithBrokers('outbox relays', () => {
       await app.close();
       await relayPool.end();
     }
+  });
+
+  it('publishes rows of transactions that did not notify (writers notify at most every 25 ms) well before the poll interval', async () => {
+    const scope = uniqueName('outbox-quiet');
+    const topic = `${scope}.orders`;
+    const { app, recorder } = await startConsumer(
+      {
+        transport: 'memory',
+        memory: { broker: scope },
+        outbox: { pool: db.pool, table: 'quiet_outbox', relay: { ...FAST_RELAY, pollIntervalMs: 10_000 } },
+      },
+      topic,
+    );
+    apps.push(app);
+    // Let the relay go idle (its wait grows to the poll interval), then write in bursts: only the first
+    // transaction of each burst notifies.
+    await sleep(500);
+    const started = Date.now();
+    for (const burst of range(3)) {
+      for (const i of range(10)) {
+        await inTransaction(db.pool, (tx) =>
+          app.bus.publishDomainEvent(
+            topic,
+            { aggregateId: 'q', type: 'T', version: (burst - 1) * 10 + i, payload: {} },
+            { transaction: tx },
+          ),
+        );
+      }
+      await sleep(300);
+    }
+    await waitFor(
+      () => recorder.firstSuccesses('q').length === 30,
+      () => `handled ${recorder.events.join(', ')}`,
+      5_000,
+    );
+    expect(recorder.firstSuccesses('q')).toEqual(range(30));
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it.runIf(nats)(

@@ -2,6 +2,7 @@ import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
 import type { ResolvedOutboxOptions } from './outbox.options';
 import { outboxNames, type OutboxNames } from './outbox-schema';
 import { publishableRuns, type OutboxRow } from './publishable-runs';
+import { RelayPace } from './relay-pace';
 import type { SqlPool, SqlPoolClient } from './sql-client';
 
 /** Where the relay writes what it does. */
@@ -66,14 +67,15 @@ interface RawRow {
  * parallel, each in version order) and deletes the rows the broker confirmed with one statement. A row whose
  * publish fails is kept, logged, and tried again after a doubling delay (`initialRetryDelayMs` to
  * `maxRetryDelayMs`); only its aggregate waits. The relay uses one connection of the pool, for its locks,
- * `LISTEN` and queries alike, so it never competes with writers for more. Rounds run every `pollIntervalMs`,
- * sooner when a writer's `NOTIFY` arrives, and back to back while a partition has a full batch; partitions are
- * rebalanced at most every `pollIntervalMs`. At-least-once: a crash between publish and delete publishes the
+ * `LISTEN` and queries alike, so it never competes with writers for more. Rounds are paced by `RelayPace`
+ * (a writer's `NOTIFY` starts one at once) and run back to back while a partition has a full batch; partitions
+ * are rebalanced at most every `pollIntervalMs`. At-least-once: a crash between publish and delete publishes the
  * row again.
  */
 export class OutboxRelay {
   private readonly names: OutboxNames;
   private readonly selectSql: string;
+  private readonly pace: RelayPace;
   /** When the partitions were last balanced (`performance.now()`). */
   private balancedAt = -Infinity;
   private running = false;
@@ -89,6 +91,7 @@ export class OutboxRelay {
 
   constructor(private readonly deps: OutboxRelayDeps) {
     this.names = outboxNames(deps.options.table);
+    this.pace = new RelayPace(deps.options.relay.pollIntervalMs);
     const t = this.names.table;
     this.selectSql = `WITH picked AS (
   SELECT d.topic, d.aggregate_id, d.version FROM unnest($1::int[]) AS p(partition)
@@ -148,7 +151,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
         this.deps.logger.error(`Outbox relay round failed, trying again: ${this.lastError}`);
         await this.dropLocks();
       }
-      if (!more) await this.sleep();
+      if (!more) await this.sleep(this.pace.next());
     }
     await this.dropLocks();
   }
@@ -179,6 +182,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       }),
     );
     if (published.length > 0) {
+      this.pace.active();
       await client.query(`DELETE FROM ${this.names.table} WHERE id = ANY($1::bigint[])`, [published]);
     }
     const failed = outcomes.find((o) => o.status === 'rejected');
@@ -251,7 +255,10 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     const client = await this.deps.pool.connect();
     const onError = (error: Error) => lost(describe(error));
     const onEnd = () => lost('closed');
-    const onNotification = () => this.wake();
+    const onNotification = () => {
+      this.pace.active();
+      this.wake();
+    };
     this.forgetLockClient = () => {
       client.off('error', onError);
       client.off('end', onEnd);
@@ -298,13 +305,13 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     this.wakeUp?.();
   }
 
-  private async sleep(): Promise<void> {
+  private async sleep(ms: number): Promise<void> {
     if (this.woken || !this.running) {
       this.woken = false;
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.deps.options.relay.pollIntervalMs);
+      const timer = setTimeout(resolve, ms);
       this.wakeUp = () => {
         clearTimeout(timer);
         resolve();
