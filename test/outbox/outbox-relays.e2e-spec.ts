@@ -78,7 +78,7 @@ describeWithBrokers('outbox relays', () => {
     expect(recorder.successCount).toBe(AGGREGATES * VERSIONS);
   });
 
-  it('a relay needs one connection of its pool, for locks, LISTEN and queries alike', async () => {
+  it('a relay needs one connection of its pool, for locks, LISTEN and queries alike, and returns it clean', async () => {
     const scope = uniqueName('outbox-one-connection');
     const topic = `${scope}.orders`;
     const relayPool = new pg.Pool({ connectionString: db.url, max: 1 });
@@ -97,6 +97,14 @@ describeWithBrokers('outbox relays', () => {
         () => `handled ${recorder.successCount} of 100`,
       );
       for (const a of range(10)) expect(recorder.firstSuccesses(`agg-${a}`)).toEqual(range(10));
+      await app.close();
+      // The connection goes back to the application's pool without the relay's locks, LISTEN or settings.
+      const { rows } = await relayPool.query(
+        `SELECT current_setting('enable_bitmapscan') AS bitmap,
+           (SELECT count(*)::int FROM pg_listening_channels()) AS channels,
+           (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks`,
+      );
+      expect(rows[0]).toEqual({ bitmap: 'on', channels: 0, locks: 0 });
     } finally {
       await app.close();
       await relayPool.end();

@@ -279,7 +279,13 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     client.on('end', onEnd);
     client.on('notification', onNotification);
     this.lockClient = client;
-    await client.query('SELECT pg_advisory_lock_shared($1, $2)', [this.names.lockSpace, MEMBERSHIP_KEY]);
+    // Published rows are deleted, so until VACUUM each partition's head holds dead rows. A bitmap scan (which
+    // the planner picks for small tables) reads every one of them again in every round; a plain index scan
+    // marks them dead in the index on first sight and skips them afterwards.
+    await client.query(
+      "SELECT pg_advisory_lock_shared($1, $2), set_config('enable_bitmapscan', 'off', false)",
+      [this.names.lockSpace, MEMBERSHIP_KEY],
+    );
     if (this.deps.options.relay.notify) await client.query(`LISTEN "${this.names.channel}"`);
     return client;
   }
@@ -292,7 +298,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     if (!client) return;
     this.forgetLockClient?.();
     try {
-      await client.query('SELECT pg_advisory_unlock_all()');
+      await client.query('SELECT pg_advisory_unlock_all(); RESET enable_bitmapscan');
       if (this.deps.options.relay.notify) await client.query('UNLISTEN *');
       client.release();
     } catch {
