@@ -3,13 +3,14 @@
 // the transaction, next to the dual write the outbox replaces (business row committed, then a direct publish)
 // and to the business row's transaction alone (no event: the database's own pace), and the relay lag (commit
 // to handled). One application publishes, relays (default relay options) and consumes every event of every
-// phase; a phase ends when its last event was handled. Every phase runs once with a tenth of the events to
+// phase; a phase's rate counts until its last event was confirmed by the broker, and the next phase starts once
+// every event was handled. Every phase runs once with a tenth of the events to
 // warm up (compiled code, pool and broker connections), then `rounds` times in turn; each row reports its median
 // round. Uses a fresh PostgreSQL database (EVENTBUS_POSTGRES_URL, default
-// postgres://postgres@127.0.0.1:5432/postgres) and the brokers of `npm run brokers:up`; writes
-// bench/results/outbox.md. BENCH_NOTIFY=0 turns `relay.notify` off.
+// postgres://postgres@127.0.0.1:5432/postgres) and the brokers of `npm run brokers:up`; writes its table into
+// bench/results/outbox.md, under a heading per transport (the other transports' latest tables stay). BENCH_NOTIFY=0 turns `relay.notify` off.
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EventBusModuleOptions, NewDomainEvent } from '@app/eventbus';
@@ -68,12 +69,19 @@ recorder.succeeded = (aggregateId, version) => {
   handledAt.set(`${aggregateId}:${version}`, performance.now());
   succeeded(aggregateId, version);
 };
+// Direct publishes and the relay's both go through `publishEnvelope`: when the broker confirmed each event.
+const confirmedAt = new Map<string, number>();
+const publishEnvelope = app.bus.publishEnvelope.bind(app.bus);
+app.bus.publishEnvelope = async (topic, envelope) => {
+  await publishEnvelope(topic, envelope);
+  confirmedAt.set(`${envelope.aggregateId}:${envelope.version}`, performance.now());
+};
 
 interface PhaseResult {
   /** Calls (a direct publish resolved, a transaction committed) per second. */
   readonly calls: number;
-  /** Events handled per second, from the phase's start to its last event handled. */
-  readonly delivered: number;
+  /** Events confirmed by the broker per second, from the phase's start to its last confirmed event. */
+  readonly published: number;
   /** From the moment `send` resolved with to handled, ascending (ms). */
   readonly latencies: number[];
 }
@@ -106,10 +114,10 @@ async function phase(
     () => `${name}: handled ${keys.filter((k) => handledAt.has(k)).length} of ${events}`,
     300_000,
   );
-  const lastHandled = Math.max(started + callsMs, ...keys.map((k) => handledAt.get(k)!));
+  const lastConfirmed = Math.max(started + callsMs, ...keys.map((k) => confirmedAt.get(k)!));
   return {
     calls: events / (callsMs / 1000),
-    delivered: events / ((lastHandled - started) / 1000),
+    published: events / ((lastConfirmed - started) / 1000),
     latencies: ascending(keys.map((k) => handledAt.get(k)! - from.get(k)!)),
   };
 }
@@ -168,7 +176,7 @@ try {
   /** The median round's rates, and the latencies of every round. */
   const summary = (way: Way): PhaseResult => ({
     calls: median(results[way].map((r) => r.calls)),
-    delivered: median(results[way].map((r) => r.delivered)),
+    published: median(results[way].map((r) => r.published)),
     latencies: ascending(results[way].flatMap((r) => r.latencies)),
   });
   const direct = summary('direct');
@@ -177,11 +185,11 @@ try {
   const dualWrite = summary('dual');
   const outboxBusiness = summary('business');
   const row = (label: string, r: PhaseResult, vsDual = '') =>
-    `| ${label} | ${r.calls.toFixed(0)} | ${r.delivered.toFixed(0)} | ${(r.delivered / direct.delivered).toFixed(2)} | ${vsDual} |`;
+    `| ${label} | ${r.calls.toFixed(0)} | ${r.published.toFixed(0)} | ${(r.published / direct.published).toFixed(2)} | ${vsDual} |`;
   const lag = (r: PhaseResult) =>
     `p50 ${percentile(r.latencies, 0.5).toFixed(0)} ms, p99 ${percentile(r.latencies, 0.99).toFixed(0)} ms, max ${r.latencies.at(-1)!.toFixed(0)} ms`;
   const table = [
-    `| ${transport.name}, ${EVENTS} events, ${CONCURRENCY} at once, median of ${ROUNDS} | calls/s | delivered/s | vs direct | vs dual write |`,
+    `| ${transport.name}, ${EVENTS} events, ${CONCURRENCY} at once, median of ${ROUNDS} | calls/s | published/s | vs direct | vs dual write |`,
     '|---|---:|---:|---:|---:|',
     row('direct publish (broker confirmed)', direct),
     row('no event: business row alone in a committed transaction', transactionOnly),
@@ -190,16 +198,30 @@ try {
     row(
       'outbox: business row and event in one committed transaction',
       outboxBusiness,
-      (outboxBusiness.delivered / dualWrite.delivered).toFixed(2),
+      (outboxBusiness.published / dualWrite.published).toFixed(2),
     ),
     '',
     `Relay lag, commit to handled: ${lag(outbox)} (event alone); ${lag(outboxBusiness)} (with business row).`,
     `Direct publish, call to handled: ${lag(direct)}.`,
   ].join('\n');
   process.stdout.write(`${table}\n`);
-  writeFileSync(fileURLToPath(new URL('../results/outbox.md', import.meta.url)), `${table}\n`);
+  writeResults(transport.name, table);
 } finally {
   await app.close();
   await db.drop();
   await transport.cleanup?.();
+}
+
+/** Puts `table` under `## <transport>` in bench/results/outbox.md, keeping the other transports' sections. */
+function writeResults(transportName: string, table: string): void {
+  const file = fileURLToPath(new URL('../results/outbox.md', import.meta.url));
+  const sections = new Map<string, string>();
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const section of previous.split(/^## /m).slice(1)) {
+    const [name, ...body] = section.split('\n');
+    sections.set(name!.trim(), body.join('\n').trim());
+  }
+  sections.set(transportName, table);
+  const text = [...sections].sort(([a], [b]) => a.localeCompare(b)).map(([n, t]) => `## ${n}\n\n${t}\n`);
+  writeFileSync(file, text.join('\n'));
 }
