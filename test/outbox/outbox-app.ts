@@ -3,17 +3,15 @@ import { domainController } from '../support/controllers';
 import { Recorder } from '../support/recorder';
 import { startApp, type TestApp } from '../support/test-app';
 
-/** An application consuming `topic` that records every handled event. */
+/** An application consuming `topic` (or each of several) that records every handled event. */
 export async function startConsumer(
   options: EventBusModuleOptions,
-  topic: string,
+  topic: string | readonly string[],
 ): Promise<{ app: TestApp; recorder: Recorder }> {
   const recorder = new Recorder();
-  const app = await startApp(options, [
-    domainController({
-      [topic]: (event: DomainEventEnvelope) => recorder.succeeded(event.aggregateId, event.version),
-    }),
-  ]);
+  const record = (event: DomainEventEnvelope) => recorder.succeeded(event.aggregateId, event.version);
+  const topics = typeof topic === 'string' ? [topic] : topic;
+  const app = await startApp(options, [domainController(Object.fromEntries(topics.map((t) => [t, record])))]);
   return { app, recorder };
 }
 

@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { EventBusHealthIndicator } from '@app/eventbus';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { OutboxRelayRunner } from '../../libs/eventbus/src/nest/outbox-relay.runner';
 import { describeWithBrokers, uniqueName } from '../support/brokers';
 import { killNow } from '../support/processes';
-import { range, waitFor } from '../support/recorder';
+import { range, sleep, waitFor } from '../support/recorder';
 import type { TestApp } from '../support/test-app';
 import { TRANSPORTS } from '../support/transports';
 import { writeConcurrently } from './concurrent-writers';
@@ -75,6 +76,76 @@ describeWithBrokers('outbox relays', () => {
     }
     // Memory delivers each publish once: nothing was published twice across the handover.
     expect(recorder.successCount).toBe(AGGREGATES * VERSIONS);
+  });
+
+  it('a relay needs one connection of its pool, for locks, LISTEN and queries alike, and returns it clean', async () => {
+    const scope = uniqueName('outbox-one-connection');
+    const topic = `${scope}.orders`;
+    const relayPool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const { app, recorder } = await startConsumer(
+      {
+        transport: 'memory',
+        memory: { broker: scope },
+        outbox: { pool: relayPool, table: 'one_connection_outbox', relay: FAST_RELAY },
+      },
+      topic,
+    );
+    try {
+      await writeConcurrently(db.pool, app.bus, topic, 10, 10);
+      await waitFor(
+        () => range(10).every((a) => recorder.firstSuccesses(`agg-${a}`).length === 10),
+        () => `handled ${recorder.successCount} of 100`,
+      );
+      for (const a of range(10)) expect(recorder.firstSuccesses(`agg-${a}`)).toEqual(range(10));
+      await app.close();
+      // The connection goes back to the application's pool without the relay's locks, LISTEN or settings.
+      const { rows } = await relayPool.query(
+        `SELECT current_setting('enable_bitmapscan') AS bitmap,
+           (SELECT count(*)::int FROM pg_listening_channels()) AS channels,
+           (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks`,
+      );
+      expect(rows[0]).toEqual({ bitmap: 'on', channels: 0, locks: 0 });
+    } finally {
+      await app.close();
+      await relayPool.end();
+    }
+  });
+
+  it('publishes rows of transactions that did not notify (writers notify at most every 25 ms) well before the poll interval', async () => {
+    const scope = uniqueName('outbox-quiet');
+    const topic = `${scope}.orders`;
+    const { app, recorder } = await startConsumer(
+      {
+        transport: 'memory',
+        memory: { broker: scope },
+        outbox: { pool: db.pool, table: 'quiet_outbox', relay: { ...FAST_RELAY, pollIntervalMs: 10_000 } },
+      },
+      topic,
+    );
+    apps.push(app);
+    // Let the relay go idle (its wait grows to the poll interval), then write in bursts: only the first
+    // transaction of each burst notifies.
+    await sleep(500);
+    const started = Date.now();
+    for (const burst of range(3)) {
+      for (const i of range(10)) {
+        await inTransaction(db.pool, (tx) =>
+          app.bus.publishDomainEvent(
+            topic,
+            { aggregateId: 'q', type: 'T', version: (burst - 1) * 10 + i, payload: {} },
+            { transaction: tx },
+          ),
+        );
+      }
+      await sleep(300);
+    }
+    await waitFor(
+      () => recorder.firstSuccesses('q').length === 30,
+      () => `handled ${recorder.events.join(', ')}`,
+      5_000,
+    );
+    expect(recorder.firstSuccesses('q')).toEqual(range(30));
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it.runIf(nats)(

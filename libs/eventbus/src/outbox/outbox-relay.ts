@@ -2,6 +2,7 @@ import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
 import type { ResolvedOutboxOptions } from './outbox.options';
 import { outboxNames, type OutboxNames } from './outbox-schema';
 import { publishableRuns, type OutboxRow } from './publishable-runs';
+import { RelayPace } from './relay-pace';
 import type { SqlPool, SqlPoolClient } from './sql-client';
 
 /** Where the relay writes what it does. */
@@ -47,6 +48,7 @@ export interface OutboxRelayStatus {
 
 interface RawRow {
   id: string;
+  partition: number;
   topic: string;
   aggregate_id: string;
   version: string;
@@ -60,16 +62,22 @@ interface RawRow {
  * Publishes committed outbox rows. Every instance may run one: partitions (a hash of topic and aggregate id) are
  * owned through session advisory locks, so one relay at a time publishes a given aggregate; the relays share the
  * partitions evenly, and a relay that dies loses its locks with its connection and the others take over. In each
- * round it reads, per owned partition, the oldest due rows (at most `batchSize`) together with every lower pending
- * version of their aggregates, publishes what `publishableRuns` allows (aggregates in parallel, each in version
- * order), and deletes the rows the broker confirmed. A row whose publish fails is kept, logged, and tried again
- * after a doubling delay (`initialRetryDelayMs` to `maxRetryDelayMs`); only its aggregate waits. Rounds run every
- * `pollIntervalMs`, sooner when a writer's `NOTIFY` arrives, and back to back while partitions have full batches.
- * At-least-once: a crash between publish and delete publishes the row again.
+ * round one query reads, for every owned partition, the oldest due rows (at most `batchSize`) together with every
+ * lower pending version of their aggregates; the relay publishes what `publishableRuns` allows (aggregates in
+ * parallel, each in version order) and deletes the rows the broker confirmed with one statement. A row whose
+ * publish fails is kept, logged, and tried again after a doubling delay (`initialRetryDelayMs` to
+ * `maxRetryDelayMs`); only its aggregate waits. The relay uses one connection of the pool, for its locks,
+ * `LISTEN` and queries alike, so it never competes with writers for more. Rounds are paced by `RelayPace`
+ * (a writer's `NOTIFY` starts one at once) and run back to back while a partition has a full batch; partitions
+ * are rebalanced at most every `pollIntervalMs`. At-least-once: a crash between publish and delete publishes the
+ * row again.
  */
 export class OutboxRelay {
   private readonly names: OutboxNames;
   private readonly selectSql: string;
+  private readonly pace: RelayPace;
+  /** When the partitions were last balanced (`performance.now()`). */
+  private balancedAt = -Infinity;
   private running = false;
   private loop: Promise<void> | undefined;
   private lockClient: SqlPoolClient | undefined;
@@ -83,15 +91,19 @@ export class OutboxRelay {
 
   constructor(private readonly deps: OutboxRelayDeps) {
     this.names = outboxNames(deps.options.table);
+    this.pace = new RelayPace(deps.options.relay.pollIntervalMs);
     const t = this.names.table;
     this.selectSql = `WITH picked AS (
-  SELECT topic, aggregate_id, version FROM ${t}
-  WHERE partition = $1 AND next_attempt_at <= now() ORDER BY id LIMIT $2
+  SELECT d.topic, d.aggregate_id, d.version FROM unnest($1::int[]) AS p(partition)
+  CROSS JOIN LATERAL (
+    SELECT topic, aggregate_id, version FROM ${t}
+    WHERE partition = p.partition AND next_attempt_at <= now() ORDER BY id LIMIT $2
+  ) d
 ), heads AS (
   SELECT topic, aggregate_id, max(version) AS upto FROM picked GROUP BY topic, aggregate_id
 )
-SELECT o.id::text AS id, o.topic, o.aggregate_id, o.version::text AS version, o.envelope, o.attempts,
-  o.next_attempt_at <= now() AS due, o.xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+SELECT o.id::text AS id, o.partition, o.topic, o.aggregate_id, o.version::text AS version, o.envelope,
+  o.attempts, o.next_attempt_at <= now() AS due, o.xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
 FROM heads h JOIN ${t} o ON o.topic = h.topic AND o.aggregate_id = h.aggregate_id AND o.version <= h.upto
 ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
   }
@@ -127,42 +139,41 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       let more = false;
       try {
         await this.deps.ensureSchema();
-        await this.balancePartitions();
-        more = await this.round();
+        const client = await this.lockConnection();
+        if (performance.now() - this.balancedAt >= this.deps.options.relay.pollIntervalMs) {
+          await this.balancePartitions(client);
+          this.balancedAt = performance.now();
+        }
+        more = await this.round(client);
         this.lastError = undefined;
       } catch (error) {
         this.lastError = describe(error);
         this.deps.logger.error(`Outbox relay round failed, trying again: ${this.lastError}`);
         await this.dropLocks();
       }
-      if (!more) await this.sleep();
+      if (!more) await this.sleep(this.pace.next());
     }
     await this.dropLocks();
   }
 
-  /** One pass over the owned partitions, in parallel; true when some partition may have more right away. */
-  private async round(): Promise<boolean> {
-    // Every partition's drain ends before the round does, also when one fails: locks are only released (after
-    // a failure, or to rebalance) while nothing of theirs is in flight.
-    const results = await Promise.allSettled([...this.owned].map((p) => this.drainPartition(p)));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return results.some((r) => r.status === 'fulfilled' && r.value);
-  }
-
-  private async drainPartition(partition: number): Promise<boolean> {
-    const { pool, options } = this.deps;
-    const { rows } = await pool.query<RawRow>(this.selectSql, [partition, options.relay.batchSize]);
-    const runs = publishableRuns(rows.map(toOutboxRow));
+  /**
+   * One pass over the owned partitions; true when some partition may have more right away. Every publish of the
+   * round ends before the round does, also when one fails: locks are only released (after a failure, or to
+   * rebalance) while nothing of theirs is in flight.
+   */
+  private async round(client: SqlPoolClient): Promise<boolean> {
+    if (this.owned.size === 0) return false;
+    const { batchSize } = this.deps.options.relay;
+    const { rows } = await client.query<RawRow>(this.selectSql, [[...this.owned], batchSize]);
     const published: string[] = [];
     const outcomes = await Promise.allSettled(
-      runs.map(async (run) => {
+      publishableRuns(rows.map(toOutboxRow)).map(async (run) => {
         for (const row of run) {
-          if (!this.owned.has(partition)) return;
+          if (!this.owned.has(row.partition)) return;
           try {
             await this.deps.publish(row.topic, row.envelope);
           } catch (error) {
-            await this.failed(row, error);
+            await this.failed(client, row, error);
             return;
           }
           published.push(row.id);
@@ -171,15 +182,16 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       }),
     );
     if (published.length > 0) {
-      await pool.query(`DELETE FROM ${this.names.table} WHERE id = ANY($1::bigint[])`, [published]);
+      this.pace.active();
+      await client.query(`DELETE FROM ${this.names.table} WHERE id = ANY($1::bigint[])`, [published]);
     }
     const failed = outcomes.find((o) => o.status === 'rejected');
     if (failed) throw failed.reason;
-    return published.length > 0 && rows.length >= options.relay.batchSize;
+    return published.length > 0 && fullBatch(rows, batchSize);
   }
 
   /** Keeps the row, records the failure and delays the aggregate's pending rows. */
-  private async failed(row: OutboxRow, error: unknown): Promise<void> {
+  private async failed(client: SqlPoolClient, row: OutboxRow, error: unknown): Promise<void> {
     const { initialRetryDelayMs, maxRetryDelayMs } = this.deps.options.relay;
     const attempts = row.attempts + 1;
     const delayMs = Math.min(maxRetryDelayMs, initialRetryDelayMs * 2 ** Math.min(attempts - 1, 30));
@@ -197,7 +209,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       `Outbox row ${row.id} (topic "${row.topic}", aggregate "${row.aggregateId}", version ${row.version}) ` +
         `could not be published (attempt ${attempts}), trying again in ${delayMs} ms: ${message}`,
     );
-    await this.deps.pool.query(
+    await client.query(
       `UPDATE ${this.names.table} SET
          attempts = attempts + (id = $1)::int,
          last_error = CASE WHEN id = $1 THEN $2 ELSE last_error END,
@@ -212,9 +224,8 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
    * table's shared membership lock (this one included). Takes free partitions up to the share and releases what
    * is above it, between rounds only, so a partition changes hands only when its owner has no publish in flight.
    */
-  private async balancePartitions(): Promise<void> {
+  private async balancePartitions(client: SqlPoolClient): Promise<void> {
     const { partitions } = this.deps.options.relay;
-    const client = await this.lockConnection();
     const lockSpace = this.names.lockSpace;
     const { rows: holders } = await client.query<{ others: number }>(
       `SELECT count(DISTINCT pid)::int AS others FROM pg_locks
@@ -244,7 +255,10 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     const client = await this.deps.pool.connect();
     const onError = (error: Error) => lost(describe(error));
     const onEnd = () => lost('closed');
-    const onNotification = () => this.wake();
+    const onNotification = () => {
+      this.pace.active();
+      this.wake();
+    };
     this.forgetLockClient = () => {
       client.off('error', onError);
       client.off('end', onEnd);
@@ -257,6 +271,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
       );
       this.lockClient = undefined;
       this.owned.clear();
+      this.balancedAt = -Infinity;
       this.forgetLockClient?.();
       client.release(true);
     };
@@ -264,7 +279,13 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     client.on('end', onEnd);
     client.on('notification', onNotification);
     this.lockClient = client;
-    await client.query('SELECT pg_advisory_lock_shared($1, $2)', [this.names.lockSpace, MEMBERSHIP_KEY]);
+    // Published rows are deleted, so until VACUUM each partition's head holds dead rows. A bitmap scan (which
+    // the planner picks for small tables) reads every one of them again in every round; a plain index scan
+    // marks them dead in the index on first sight and skips them afterwards.
+    await client.query(
+      "SELECT pg_advisory_lock_shared($1, $2), set_config('enable_bitmapscan', 'off', false)",
+      [this.names.lockSpace, MEMBERSHIP_KEY],
+    );
     if (this.deps.options.relay.notify) await client.query(`LISTEN "${this.names.channel}"`);
     return client;
   }
@@ -273,10 +294,11 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     const client = this.lockClient;
     this.lockClient = undefined;
     this.owned.clear();
+    this.balancedAt = -Infinity;
     if (!client) return;
     this.forgetLockClient?.();
     try {
-      await client.query('SELECT pg_advisory_unlock_all()');
+      await client.query('SELECT pg_advisory_unlock_all(); RESET enable_bitmapscan');
       if (this.deps.options.relay.notify) await client.query('UNLISTEN *');
       client.release();
     } catch {
@@ -289,13 +311,13 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
     this.wakeUp?.();
   }
 
-  private async sleep(): Promise<void> {
+  private async sleep(ms: number): Promise<void> {
     if (this.woken || !this.running) {
       this.woken = false;
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.deps.options.relay.pollIntervalMs);
+      const timer = setTimeout(resolve, ms);
       this.wakeUp = () => {
         clearTimeout(timer);
         resolve();
@@ -309,6 +331,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
 function toOutboxRow(raw: RawRow): OutboxRow {
   return {
     id: raw.id,
+    partition: raw.partition,
     topic: raw.topic,
     aggregateId: raw.aggregate_id,
     version: Number(raw.version),
@@ -317,6 +340,17 @@ function toOutboxRow(raw: RawRow): OutboxRow {
     due: raw.due,
     settled: raw.settled,
   };
+}
+
+/** True when some partition returned at least `batchSize` rows (its oldest due rows may go on beyond them). */
+function fullBatch(rows: readonly RawRow[], batchSize: number): boolean {
+  const perPartition = new Map<number, number>();
+  for (const { partition } of rows) {
+    const n = (perPartition.get(partition) ?? 0) + 1;
+    if (n >= batchSize) return true;
+    perPartition.set(partition, n);
+  }
+  return false;
 }
 
 /** Second key of the shared advisory lock every running relay of a table holds, so relays can count each other. */

@@ -16,9 +16,15 @@ export interface OutboxRelayOptions {
   partitions?: number;
   /** Rows read per partition and round. Default `100`. */
   batchSize?: number;
-  /** The relay looks for rows at least this often, and `LISTEN/NOTIFY` wakes it sooner (ms). Default `1000`. */
+  /**
+   * The longest wait between two relay rounds (ms). After a round that published, or a writer's `NOTIFY`, the
+   * relay looks again after 10 ms, doubling the wait while it finds nothing. Default `1000`.
+   */
   pollIntervalMs?: number;
-  /** Writers `NOTIFY` and the relay `LISTEN`s, so new rows go out without waiting for the poll. Default `true`. */
+  /**
+   * Writers `NOTIFY` (at most once per 25 ms per process) and the relay `LISTEN`s, so rows go out without waiting
+   * for the poll after a quiet period. Default `true`.
+   */
   notify?: boolean;
   /** Delay before a row whose publish failed is tried again, doubling per failure (ms). Default `1000`. */
   initialRetryDelayMs?: number;

@@ -3,6 +3,7 @@ import { publishableRuns, type OutboxRow } from './publishable-runs';
 
 const row = (aggregateId: string, version: number, flags: Partial<OutboxRow> = {}): OutboxRow => ({
   id: `${aggregateId}${version}`,
+  partition: 0,
   topic: 't',
   aggregateId,
   version,

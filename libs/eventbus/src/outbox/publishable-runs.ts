@@ -3,6 +3,8 @@ import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
 /** One pending outbox row as the relay reads it. */
 export interface OutboxRow {
   readonly id: string;
+  /** The key-hash partition (`outboxPartition`). */
+  readonly partition: number;
   readonly topic: string;
   readonly aggregateId: string;
   readonly version: number;

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL client seam. The outbox needs nothing but `query(text, values)`: a `pg` `Pool`, `PoolClient` or
  * `Client`, and TypeORM's `EntityManager` or `QueryRunner` all have it. The writer runs its one statement on the
- * client it is given (the caller's open transaction); the relay uses a pool.
+ * client it is given (the caller's open transaction); the relay takes one connection from a pool.
  */
 export interface SqlClient {
   query(text: string, values?: unknown[]): Promise<unknown>;
@@ -13,7 +13,7 @@ export interface SqlResult<R> {
   rowCount?: number | null;
 }
 
-/** A connection taken from a pool: the relay keeps one for its partition locks and `LISTEN`. */
+/** A connection taken from a pool: the relay keeps one for its partition locks, `LISTEN` and queries. */
 export interface SqlPoolClient {
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<SqlResult<R>>;
   release(destroy?: boolean | Error): void;
