@@ -6,13 +6,13 @@ import { CONTENDERS, isContenderId } from '../contenders/contender-registry';
 import { eventBatches } from './bench-event';
 import { createBenchHandler } from './bench-handler';
 import { nowMs } from './clock';
-import type { Contender, ContenderJob, ContenderRunResult, RunStatus } from './contender';
-import { Recorder } from './recorder';
+import type { Contender, ContenderJob, ContenderRunResult, ProcessOutcome, RunStatus } from './contender';
+import { Recorder, throughputOf } from './recorder';
 import { RssSampler } from './rss-sampler';
+import { watchRun } from './watch-run';
 
 /** In-process publishing keeps at most this many published events unhandled. */
 const IN_PROCESS_WINDOW = 20_000;
-const WATCH_INTERVAL_MS = 50;
 const STOP_TIMEOUT_MS = 30_000;
 
 process.once('message', (job: ContenderJob) => {
@@ -20,9 +20,23 @@ process.once('message', (job: ContenderJob) => {
 });
 
 async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
+  const recorder = new Recorder(job.shape);
+  const outcome = await runProcess(job, recorder, (contender) => consumeAll(contender, recorder, job));
+  const report = recorder.report();
+  return { ...report, ...throughputOf(report), scenario: job.scenario, contender: job.contender, ...outcome };
+}
+
+/**
+ * Starts the job's contender with `recorder` behind its handler, lets `drive` run it to a status, measures RSS
+ * (drained only after a complete run), then stops the contender.
+ */
+async function runProcess(
+  job: ContenderJob,
+  recorder: Recorder,
+  drive: (contender: Contender) => Promise<RunStatus>,
+): Promise<ProcessOutcome> {
   const sampler = new RssSampler();
   sampler.start();
-  const recorder = new Recorder(job.shape);
   let status: RunStatus;
   let error: string | undefined;
   let startRssMb = 0;
@@ -35,12 +49,8 @@ async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
     contender = started;
     await started.start();
     startRssMb = sampler.sample();
-    const publishing = job.publishInProcess ? publishInProcess(started, recorder, job) : undefined;
-    status = await watch(recorder, job, publishing);
-    if (status === 'complete') {
-      await publishing;
-      drainedRssMb = await drainedRss(sampler);
-    }
+    status = await drive(started);
+    if (status === 'complete') drainedRssMb = await drainedRss(sampler);
   } catch (e) {
     status = 'error';
     error = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -50,20 +60,15 @@ async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
     if (stopError && !error) error = `stop failed: ${stopError}`;
   }
   sampler.stop();
-  const report = recorder.report();
-  const durationMs = report.firstAt !== undefined ? report.lastAt! - report.firstAt : 0;
-  return {
-    ...report,
-    scenario: job.scenario,
-    contender: job.contender,
-    status,
-    error,
-    durationMs,
-    msgsPerSec: durationMs > 0 ? report.distinct / (durationMs / 1000) : 0,
-    startRssMb,
-    peakRssMb: sampler.peakMb,
-    drainedRssMb,
-  };
+  return { status, error, startRssMb, peakRssMb: sampler.peakMb, drainedRssMb };
+}
+
+/** Waits until the contender handled the whole data set, publishing it first when the broker is in process. */
+async function consumeAll(contender: Contender, recorder: Recorder, job: ContenderJob): Promise<RunStatus> {
+  const publishing = job.publishInProcess ? publishInProcess(contender, recorder, job) : undefined;
+  const status = await watchRun(recorder, job, publishing);
+  if (status === 'complete') await publishing;
+  return status;
 }
 
 /** Publishes the data set through the contender, keeping at most IN_PROCESS_WINDOW events unhandled. */
@@ -75,21 +80,6 @@ async function publishInProcess(contender: Contender, recorder: Recorder, job: C
     const publishedAt = nowMs();
     await contender.publishBatch(batch.map((event) => ({ ...event, publishedAt })));
     published += batch.length;
-  }
-}
-
-/** Waits until every event was handled, progress stopped, nothing arrived in time, or publishing failed. */
-async function watch(recorder: Recorder, job: ContenderJob, publishing?: Promise<void>): Promise<RunStatus> {
-  let publishError: unknown;
-  publishing?.catch((e: unknown) => (publishError = e ?? new Error('publishing failed')));
-  const startedAt = nowMs();
-  for (;;) {
-    if (publishError) throw publishError;
-    if (recorder.distinct >= recorder.expected) return 'complete';
-    const last = recorder.lastHandledAt;
-    if (last === undefined && nowMs() - startedAt > job.startTimeoutMs) return 'no-events';
-    if (last !== undefined && nowMs() - last > job.idleTimeoutMs) return 'stalled';
-    await sleep(WATCH_INTERVAL_MS);
   }
 }
 

@@ -48,20 +48,24 @@ export type ContenderFactory = (job: ContenderJob, handle: BenchHandler) => Cont
 /** How a contender run ended: all events handled, no progress for `idleTimeoutMs`, nothing handled, or a failure. */
 export type RunStatus = 'complete' | 'stalled' | 'no-events' | 'error';
 
-/** One contender run, as its process reports it. */
-export interface ContenderRunResult extends RecorderReport {
-  readonly scenario: string;
-  readonly contender: string;
+/** How a contender process ended, and the memory it measured. */
+export interface ProcessOutcome {
   readonly status: RunStatus;
   readonly error?: string;
-  /** First to last handled event (ms). */
-  readonly durationMs: number;
-  /** Distinct events handled / `durationMs`. */
-  readonly msgsPerSec: number;
   /** RSS once the contender had started (MB). */
   readonly startRssMb: number;
   /** Highest RSS sampled during the run (MB). */
   readonly peakRssMb: number;
   /** RSS after all events were handled and a garbage collection, with the contender still running (MB). */
   readonly drainedRssMb: number | undefined;
+}
+
+/** One contender run, as its process reports it. */
+export interface ContenderRunResult extends RecorderReport, ProcessOutcome {
+  readonly scenario: string;
+  readonly contender: string;
+  /** First to last handled event (ms). */
+  readonly durationMs: number;
+  /** Distinct events handled / `durationMs`. */
+  readonly msgsPerSec: number;
 }

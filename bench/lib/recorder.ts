@@ -26,6 +26,12 @@ export interface RecorderReport {
   readonly p99Ms: number | undefined;
 }
 
+/** First to last handling (ms) and distinct events handled per second over that time. */
+export function throughputOf(report: RecorderReport): { durationMs: number; msgsPerSec: number } {
+  const durationMs = report.firstAt !== undefined ? report.lastAt! - report.firstAt : 0;
+  return { durationMs, msgsPerSec: durationMs > 0 ? report.distinct / (durationMs / 1000) : 0 };
+}
+
 /**
  * Receives every handled event of one contender run and checks completeness and per-aggregate order.
  * Memory is fixed by the shape (two small typed arrays and a histogram), so it barely moves the
