@@ -1,7 +1,13 @@
-// `npm run bench`: runs the scenarios side by side, each contender in its own process on freshly
-// published data, prints the results table and writes bench/results/{latest.md,latest.json,throughput.svg}.
+// `npm run bench`: runs the scenarios side by side, each contender in its own process (a scaled-out one in
+// several) on freshly published data, prints the results table and writes
+// bench/results/{latest.md,latest.json,throughput.svg}.
 import { fileURLToPath } from 'node:url';
-import { CONTENDERS, type ContenderId, isContenderId } from './contenders/contender-registry';
+import {
+  type ContenderEntry,
+  CONTENDERS,
+  type ContenderId,
+  isContenderId,
+} from './contenders/contender-registry';
 import { type BenchArgs, parseBenchArgs, USAGE } from './lib/bench-args';
 import { eventCount } from './lib/bench-event';
 import type { ContenderRunResult } from './lib/contender';
@@ -10,7 +16,8 @@ import { writeResults } from './lib/results-writer';
 import { textTable } from './lib/results-table';
 import { buildForChildren } from './lib/child-build';
 import { CONTENDER_PROCESS_ENTRY, failedRun, runContender } from './lib/run-contender';
-import { type ContenderSummary, summarize } from './lib/summarize';
+import { runInstances } from './lib/run-instances';
+import { type ContenderSummary, instanceShares, summarize } from './lib/summarize';
 import { checkTargets, targetMark } from './lib/targets';
 import type { Scenario } from './scenarios/scenario';
 import { SCENARIOS } from './scenarios/scenarios';
@@ -63,7 +70,11 @@ async function runOnce(
     if (prepared.publishMs)
       log(`  published ${expected} events in ${(prepared.publishMs / 1000).toFixed(1)} s`);
     try {
-      return await runContender(entry, prepared.job, hardTimeoutMs(scenario, settings));
+      const timeoutMs = hardTimeoutMs(scenario, settings);
+      const { instances } = CONTENDERS[contender] as ContenderEntry;
+      return instances
+        ? await runInstances(entry, prepared.job, instances, timeoutMs)
+        : await runContender(entry, prepared.job, timeoutMs);
     } finally {
       await prepared.cleanup().catch((e: unknown) => log(`  cleanup failed: ${String(e)}`));
     }
@@ -132,6 +143,7 @@ async function runRepeated(
       `  ${result.status}: ${Math.round(result.msgsPerSec)} msgs/s, ${result.distinct}/${result.expected} handled, ` +
         `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
     );
+    if (result.instances) log(`  ${instanceShares(result.instances)}`);
     if (result.error) log(result.error.replace(/^/gm, '  | '));
     results.push(result);
   }
@@ -161,6 +173,7 @@ async function main(): Promise<void> {
   log(textTable(summaries));
   log('');
   for (const t of targets) log(`target ${t.scenario}: ${t.text} (${targetMark(t)})`);
+  for (const s of summaries) for (const note of s.notes) log(`${s.scenario} / ${s.label}: ${note}`);
   for (const s of summaries.filter((x) => !x.ok))
     log(`✗ ${s.scenario} / ${s.label}: ${s.problems.join('; ')}`);
   const files = writeResults(args.out ?? DEFAULT_OUT, {

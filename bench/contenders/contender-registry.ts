@@ -11,6 +11,11 @@ export interface ContenderEntry {
   readonly load: () => Promise<{ createContender: ContenderFactory }>;
   /** Loaded by the harness when the contender needs its own encoding on the wire. */
   readonly loadPublisher?: () => Promise<{ publishEvents: PublishEvents }>;
+  /**
+   * Scaled out: this many processes of the contender consume on one durable, each holding its share of the
+   * partitions (see `runInstances`). Default: one process that judges its own run.
+   */
+  readonly instances?: number;
 }
 
 /** Every contender the scenarios can name. */

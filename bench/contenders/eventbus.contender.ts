@@ -8,7 +8,9 @@ import {
   EventBusModule,
   EventBusServer,
   type ObservabilityOptions,
+  type Transport,
 } from '@app/eventbus';
+import { EventBusConnection } from '@app/eventbus/nest/event-bus.connection';
 import type { BenchEvent } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
 import { BENCH_EVENT_TYPE, eventBusOptions } from './eventbus-options';
@@ -19,6 +21,11 @@ import { BENCH_EVENT_TYPE, eventBusOptions } from './eventbus-options';
  * metrics and tracing on: prom-client and @opentelemetry/api are installed, no OpenTelemetry SDK registered). On
  * the memory transport the data is published here, through `EventBus.publishDomainEvent`, because the broker
  * lives in this process.
+ *
+ * As one instance of a scaled-out run (`job.instance` set), it pauses the module's transport before the server
+ * listens: the instance joins the durable and takes its partitions (JetStream `nats.partitions`) but pulls
+ * nothing until `resume()`. The transport is reached through the module's `EventBusConnection`, which is not
+ * part of the package's API; the partitions held are those `lag()` reports (one sample per partition pulled).
  */
 export const createContender: ContenderFactory = (job, handle) => eventBusContender(job, handle, {});
 
@@ -46,10 +53,12 @@ export function eventBusContender(
 
   let app: INestApplication | undefined;
   let bus: EventBus | undefined;
+  const transport = () => app!.get(EventBusServer).unwrap<Transport>();
   return {
     async start() {
       app = await NestFactory.create(BenchModule, { logger: ['error'] });
       app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
+      if (job.instance) (await app.get(EventBusConnection).get('bench')).pause();
       await app.startAllMicroservices();
       await app.init();
       bus = app.get(EventBus);
@@ -66,6 +75,10 @@ export function eventBusContender(
         ),
       );
     },
+    async heldPartitions() {
+      return (await transport().lag()).map((sample) => Number(sample.partition)).sort((a, b) => a - b);
+    },
+    resume: () => transport().resume(),
     stop: async () => app?.close(),
   };
 }

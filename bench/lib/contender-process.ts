@@ -1,12 +1,16 @@
 // A contender's own process: receives one ContenderJob over IPC, consumes the prepared data set,
 // reports a ContenderRunResult over IPC and exits. Started by run-contender.ts with --expose-gc.
+// With `job.instance` set it is one instance of a scaled-out contender (instance-role.ts): it streams its
+// handlings to the harness, which decides when the run is over, and reports its own outcome last.
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONTENDERS, isContenderId } from '../contenders/contender-registry';
 import { eventBatches } from './bench-event';
-import { createBenchHandler } from './bench-handler';
+import { createBenchHandler, type HandledSink } from './bench-handler';
 import { nowMs } from './clock';
 import type { Contender, ContenderJob, ContenderRunResult, ProcessOutcome, RunStatus } from './contender';
+import type { InstanceMessage } from './instance-messages';
+import { HandlingStream, playInstance } from './instance-role';
 import { Recorder, throughputOf } from './recorder';
 import { RssSampler } from './rss-sampler';
 import { watchRun } from './watch-run';
@@ -16,7 +20,8 @@ const IN_PROCESS_WINDOW = 20_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 process.once('message', (job: ContenderJob) => {
-  void runJob(job).then((result) => process.send!(result, () => process.exit(0)));
+  const run: Promise<ContenderRunResult | InstanceMessage> = job.instance ? runInstance(job) : runJob(job);
+  void run.then((result) => process.send!(result, () => process.exit(0)));
 });
 
 async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
@@ -26,13 +31,24 @@ async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
   return { ...report, ...throughputOf(report), scenario: job.scenario, contender: job.contender, ...outcome };
 }
 
+async function runInstance(job: ContenderJob): Promise<InstanceMessage> {
+  const stream = new HandlingStream();
+  let partitionsAtEnd: number[] = [];
+  const outcome = await runProcess(job, stream, async (contender) => {
+    const played = await playInstance(contender, stream);
+    partitionsAtEnd = played.partitionsAtEnd;
+    return played.status;
+  });
+  return { kind: 'result', partitionsAtEnd, ...outcome };
+}
+
 /**
- * Starts the job's contender with `recorder` behind its handler, lets `drive` run it to a status, measures RSS
+ * Starts the job's contender with `sink` behind its handler, lets `drive` run it to a status, measures RSS
  * (drained only after a complete run), then stops the contender.
  */
 async function runProcess(
   job: ContenderJob,
-  recorder: Recorder,
+  sink: HandledSink,
   drive: (contender: Contender) => Promise<RunStatus>,
 ): Promise<ProcessOutcome> {
   const sampler = new RssSampler();
@@ -45,7 +61,7 @@ async function runProcess(
   try {
     if (!isContenderId(job.contender)) throw new Error(`unknown contender '${job.contender}'`);
     const { createContender } = await CONTENDERS[job.contender].load();
-    const started = createContender(job, createBenchHandler(job.handlerDelayMs, recorder));
+    const started = createContender(job, createBenchHandler(job.handlerDelayMs, sink));
     contender = started;
     await started.start();
     startRssMb = sampler.sample();

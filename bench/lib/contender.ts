@@ -14,6 +14,8 @@ export interface ContenderJob {
   readonly group: string;
   /** JetStream stream ('' on other brokers). */
   readonly stream: string;
+  /** JetStream `nats.partitions` of the library's contenders (0: off). */
+  readonly partitions: number;
   readonly kafkaBrokers: string[];
   readonly natsServers: string;
   readonly shape: EventShape;
@@ -27,6 +29,17 @@ export interface ContenderJob {
   readonly startTimeoutMs: number;
   /** The run ends as stalled when no event is handled this long (ms). */
   readonly idleTimeoutMs: number;
+  /**
+   * Set when this process is one of several instances consuming on one durable (see `runInstances`): the
+   * harness, not the process, then decides when the run is over.
+   */
+  readonly instance?: InstanceRole;
+}
+
+/** Which of `of` instances of a scaled-out contender a process is (`index` from 0). */
+export interface InstanceRole {
+  readonly index: number;
+  readonly of: number;
 }
 
 /** The benchmark handler a contender calls once per consumed event, awaiting it when it returns a promise. */
@@ -40,6 +53,12 @@ export interface Contender {
   publishBatch?(events: BenchEvent[]): Promise<void>;
   /** Stops consuming and disconnects. */
   stop(): Promise<void>;
+  /**
+   * Scaled-out contenders: the partitions this instance holds right now. With `job.instance` set, `start()`
+   * joins the durable paused (it takes its partitions but handles nothing) until `resume()`.
+   */
+  heldPartitions?(): Promise<number[]>;
+  resume?(): void;
 }
 
 /** What every contender module exports. */
@@ -60,7 +79,7 @@ export interface ProcessOutcome {
   readonly drainedRssMb: number | undefined;
 }
 
-/** One contender run, as its process reports it. */
+/** One contender run, as its process reports it (a scaled-out contender's: as the harness merged it). */
 export interface ContenderRunResult extends RecorderReport, ProcessOutcome {
   readonly scenario: string;
   readonly contender: string;
@@ -68,4 +87,16 @@ export interface ContenderRunResult extends RecorderReport, ProcessOutcome {
   readonly durationMs: number;
   /** Distinct events handled / `durationMs`. */
   readonly msgsPerSec: number;
+  /** A scaled-out contender's instances, in start order (RSS columns: the largest instance's). */
+  readonly instances?: readonly InstanceShare[];
+}
+
+/** What one instance of a scaled-out contender held and did in a run. */
+export interface InstanceShare {
+  /** Partitions it held when handling began. */
+  readonly partitions: readonly number[];
+  /** Partitions it held when the run ended. */
+  readonly partitionsAtEnd: readonly number[];
+  /** Its handlings, duplicates included. */
+  readonly handled: number;
 }

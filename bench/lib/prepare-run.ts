@@ -45,6 +45,7 @@ function jobFor(
     topic,
     group,
     stream: scenario.broker === 'nats' ? topic.toUpperCase().replace(/-/g, '_') : '',
+    partitions: scenario.natsPartitions ?? 0,
     kafkaBrokers: KAFKA_BROKERS,
     natsServers: NATS_SERVERS,
     shape: settings.shape,

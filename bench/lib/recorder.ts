@@ -62,12 +62,12 @@ export class Recorder {
   }
 
   /**
-   * Records one completed handling. Latency runs from the later of the event's publish time and the
-   * run's first handling: for data published before the contender started, it measures the wait inside
-   * the consumer rather than the contender's start-up time.
+   * Records one completed handling, at `at` (default: now). Latency runs from the later of the event's publish
+   * time and the run's first handling: for data published before the contender started, it measures the wait
+   * inside the consumer rather than the contender's start-up time. Order and latency are judged in the order
+   * handlings are recorded.
    */
-  record(event: BenchEvent): void {
-    const at = nowMs();
+  record(event: BenchEvent, at = nowMs()): void {
     this.handled++;
     this.firstAt ??= at;
     this.lastAt = at;

@@ -79,6 +79,15 @@ function markdown(report: BenchReport): string {
       '',
     );
   }
+  const noted = report.summaries.filter((s) => s.notes.length);
+  if (noted.length) {
+    lines.push(
+      '## Notes',
+      '',
+      ...noted.flatMap((s) => s.notes.map((note) => `- ${s.scenario} / ${s.label}: ${note}`)),
+      '',
+    );
+  }
   lines.push('![throughput per contender](throughput.svg)', '');
   return lines.join('\n');
 }

@@ -67,6 +67,29 @@ describe('summarize', () => {
     ]);
   });
 
+  it("notes each instance's partitions and handlings, and flags an instance that handled nothing", () => {
+    const summary = summarize('scaled', [
+      run({
+        instances: [
+          { partitions: [0, 2], partitionsAtEnd: [0, 2], handled: 60 },
+          { partitions: [1, 3], partitionsAtEnd: [1, 3], handled: 1_040 },
+        ],
+      }),
+      run({
+        instances: [
+          { partitions: [0, 1, 2, 3], partitionsAtEnd: [0, 1], handled: 100 },
+          { partitions: [], partitionsAtEnd: [2, 3], handled: 0 },
+        ],
+      }),
+    ]);
+    expect(summary.notes).toEqual([
+      'run 1: partitions 0,2: 60 handled; partitions 1,3: 1,040 handled',
+      'run 2: partitions 0,1,2,3 (at the end: 0,1): 100 handled; partitions none (at the end: 2,3): 0 handled',
+    ]);
+    expect(summary.problems).toEqual(['run 2: instance 2 handled nothing']);
+    expect(summary.ok).toBe(false);
+  });
+
   it('does not flag duplicates', () => {
     expect(summarize('plain', [run({ duplicates: 3, handled: 103 })])).toMatchObject({
       ok: true,

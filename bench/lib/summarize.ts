@@ -1,4 +1,4 @@
-import type { ContenderRunResult } from './contender';
+import type { ContenderRunResult, InstanceShare } from './contender';
 
 /** One contender in one scenario, over all its runs: medians of the measures, worst case of the checks. */
 export interface ContenderSummary {
@@ -10,6 +10,8 @@ export interface ContenderSummary {
   readonly ok: boolean;
   /** Why `ok` is false, one entry per finding. */
   readonly problems: string[];
+  /** What else a reader needs: a scaled-out contender's partitions and handlings per instance, per run. */
+  readonly notes: string[];
   readonly messages: number;
   readonly msgsPerSec: number;
   readonly p50Ms: number | undefined;
@@ -42,10 +44,16 @@ export function summarize(label: string, runs: readonly ContenderRunResult[]): C
   const orderViolations = worst((r) => r.orderViolations);
   const unexpected = worst((r) => r.unexpected);
   const problems: string[] = [];
+  const notes: string[] = [];
   runs.forEach((run, i) => {
     const which = runs.length > 1 ? `run ${i + 1}: ` : '';
     if (run.status !== 'complete')
       problems.push(`${which}${run.status}${run.error ? ` (${firstLine(run.error)})` : ''}`);
+    if (!run.instances) return;
+    notes.push(`${which}${instanceShares(run.instances)}`);
+    run.instances.forEach((instance, k) => {
+      if (instance.handled === 0) problems.push(`${which}instance ${k + 1} handled nothing`);
+    });
   });
   if (lost) problems.push(`lost ${lost}`);
   if (orderViolations) problems.push(`${orderViolations} order violations`);
@@ -57,6 +65,7 @@ export function summarize(label: string, runs: readonly ContenderRunResult[]): C
     runs: runs.length,
     ok: problems.length === 0,
     problems,
+    notes,
     messages: runs[0].expected,
     msgsPerSec: median(runs.map((r) => r.msgsPerSec)),
     p50Ms: medianOf(runs.map((r) => r.p50Ms)),
@@ -69,6 +78,21 @@ export function summarize(label: string, runs: readonly ContenderRunResult[]): C
     duplicates: worst((r) => r.duplicates),
     unexpected,
   };
+}
+
+/**
+ * Per instance: the partitions it held when handling began (and at the end, when they had changed) and how many
+ * handlings it made, e.g. `partitions 0,3: 6,702 handled; partitions 1,4: 6,689 handled`.
+ */
+export function instanceShares(instances: readonly InstanceShare[]): string {
+  return instances
+    .map(({ partitions, partitionsAtEnd, handled }) => {
+      const held = partitions.join(',') || 'none';
+      const end = partitionsAtEnd.join(',') || 'none';
+      const moved = end === held ? '' : ` (at the end: ${end})`;
+      return `partitions ${held}${moved}: ${handled.toLocaleString('en-US')} handled`;
+    })
+    .join('; ');
 }
 
 function firstLine(text: string): string {

@@ -53,5 +53,7 @@ export interface Scenario {
    * Default: each contender run gets its own topic with the data in the encoding it reads.
    */
   readonly sameMessages?: boolean;
+  /** JetStream only: `nats.partitions` of the library's contenders. Default 0 (off). */
+  readonly natsPartitions?: number;
   readonly targets?: readonly Target[];
 }
