@@ -25,6 +25,11 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
   });
 }
 
+/** The JSON report a run wrote into `dir`. */
+function readReport(dir: string): { summaries: ContenderSummary[]; runs: ContenderRunResult[] } {
+  return JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
+}
+
 describeWithBrokers('benchmark harness, --quick', () => {
   const out = mkdtempSync(join(tmpdir(), 'eventbus-bench-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -37,10 +42,7 @@ describeWithBrokers('benchmark harness, --quick', () => {
       '--out',
       out,
     ]);
-    const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as {
-      summaries: ContenderSummary[];
-      runs: ContenderRunResult[];
-    };
+    const report = readReport(out);
 
     expect(report.summaries.map((s) => `${s.scenario}/${s.contender}`)).toEqual([
       'jetstream-noop/eventbus',
@@ -68,6 +70,39 @@ describeWithBrokers('benchmark harness, --quick', () => {
     expect(code, output).toBe(0);
   }, 180_000);
 
+  it('JetStream scale-out: 3 instances share the 6 partitions, and their handlings are checked together', async () => {
+    const scaleOut = join(out, 'scale');
+    const args = ['--only', 'jetstream-scale', '--contenders', 'eventbus-3-instances'];
+    const { code, output } = await runBench(['--quick', ...args, '--out', scaleOut]);
+    const report = readReport(scaleOut);
+
+    expect(report.runs, output).toHaveLength(1);
+    const [run] = report.runs;
+    expect(run, output).toMatchObject({
+      contender: 'eventbus-3-instances',
+      status: 'complete',
+      expected: 500,
+      distinct: 500,
+      lost: 0,
+      orderViolations: 0,
+      unexpected: 0,
+    });
+    expect(run.msgsPerSec).toBeGreaterThan(0);
+    const instances = run.instances!;
+    expect(instances, output).toHaveLength(3);
+    for (const instance of instances) {
+      expect(instance.partitions).toHaveLength(2);
+      expect(instance.handled).toBeGreaterThan(0);
+    }
+    expect(instances.flatMap((i) => i.partitions).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(report.summaries[0]).toMatchObject({ ok: true, problems: [] });
+
+    const table = readFileSync(join(scaleOut, 'latest.md'), 'utf8');
+    expect(table).toContain('| jetstream-scale | this library, 3 instances | ✓ | 500 |');
+    expect(table).toMatch(/jetstream-scale \/ this library, 3 instances: partitions \d,\d: \d+ handled; /);
+    expect(code, output).toBe(0);
+  }, 120_000);
+
   it('Kafka no-op: the library, plain eachBatch and Nest ServerKafka all read the one data set the library published', async () => {
     const kafkaOut = join(out, 'kafka');
     const { code, output } = await runBench([
@@ -79,9 +114,7 @@ describeWithBrokers('benchmark harness, --quick', () => {
       '--out',
       kafkaOut,
     ]);
-    const report = JSON.parse(readFileSync(join(kafkaOut, 'latest.json'), 'utf8')) as {
-      runs: ContenderRunResult[];
-    };
+    const report = readReport(kafkaOut);
 
     expect(report.runs.map((r) => r.contender)).toEqual([
       'eventbus',

@@ -18,6 +18,16 @@ export interface ContenderEntry {
   readonly instances?: number;
 }
 
+/** This library as `instances` processes on one durable, sharing the scenario's JetStream partitions. */
+function eventBusInstances(instances: number) {
+  return {
+    label: `this library, ${instances} instance${instances === 1 ? '' : 's'}`,
+    load: () => import('./eventbus.contender'),
+    loadPublisher: () => import('./eventbus.publisher'),
+    instances,
+  };
+}
+
 /** Every contender the scenarios can name. */
 export const CONTENDERS = {
   eventbus: {
@@ -46,6 +56,9 @@ export const CONTENDERS = {
     label: 'jetstream consume()',
     load: () => import('./jetstream-consume.contender'),
   },
+  'eventbus-1-instance': eventBusInstances(1),
+  'eventbus-2-instances': eventBusInstances(2),
+  'eventbus-3-instances': eventBusInstances(3),
 } satisfies Record<string, ContenderEntry>;
 
 export type ContenderId = keyof typeof CONTENDERS;

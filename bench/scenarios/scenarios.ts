@@ -1,5 +1,6 @@
 import { jetstreamIoScenario } from './jetstream-io.scenario';
 import { jetstreamNoopScenario } from './jetstream-noop.scenario';
+import { jetstreamScaleScenario } from './jetstream-scale.scenario';
 import { kafkaIoScenario } from './kafka-io.scenario';
 import { kafkaNoopScenario } from './kafka-noop.scenario';
 import { memoryScaleScenario } from './memory-scale.scenario';
@@ -11,5 +12,6 @@ export const SCENARIOS: readonly Scenario[] = [
   kafkaNoopScenario,
   jetstreamIoScenario,
   jetstreamNoopScenario,
+  jetstreamScaleScenario,
   memoryScaleScenario,
 ];
