@@ -17,7 +17,7 @@ import { textTable } from './lib/results-table';
 import { buildForChildren } from './lib/child-build';
 import { CONTENDER_PROCESS_ENTRY, failedRun, runContender } from './lib/run-contender';
 import { runInstances } from './lib/run-instances';
-import { type ContenderSummary, instanceShares, summarize } from './lib/summarize';
+import { type ContenderSummary, instanceNote, summarize } from './lib/summarize';
 import { checkTargets, targetMark } from './lib/targets';
 import type { Scenario } from './scenarios/scenario';
 import { SCENARIOS } from './scenarios/scenarios';
@@ -143,7 +143,7 @@ async function runRepeated(
       `  ${result.status}: ${Math.round(result.msgsPerSec)} msgs/s, ${result.distinct}/${result.expected} handled, ` +
         `peak RSS ${result.peakRssMb.toFixed(0)} MB`,
     );
-    if (result.instances) log(`  ${instanceShares(result.instances)}`);
+    if (result.instances) log(`  ${instanceNote(result.instances, result.longestPauseMs)}`);
     if (result.error) log(result.error.replace(/^/gm, '  | '));
     results.push(result);
   }

@@ -68,6 +68,16 @@ describe('Recorder', () => {
     expect(p99Ms).toBeLessThan(1_000);
   });
 
+  it('reports the longest time between two handlings in a row', () => {
+    const recorder = new Recorder({ aggregates: 1, versions: 4 });
+    expect(recorder.report().longestPauseMs).toBe(0);
+    recorder.record(event(0, 1), 100);
+    recorder.record(event(0, 2), 150);
+    recorder.record(event(0, 3), 1_150);
+    recorder.record(event(0, 4), 1_200);
+    expect(recorder.report().longestPauseMs).toBe(1_000);
+  });
+
   it('resolves a waiter once enough distinct events were handled', async () => {
     const recorder = new Recorder({ aggregates: 3, versions: 1 });
     let resolved = false;

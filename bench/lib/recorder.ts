@@ -21,6 +21,8 @@ export interface RecorderReport {
   /** `nowMs()` of the first and last handling; undefined when nothing was handled. */
   readonly firstAt: number | undefined;
   readonly lastAt: number | undefined;
+  /** Longest time between two handlings in a row (ms; 0 with fewer than two). */
+  readonly longestPauseMs: number;
   /** Publish-to-handled latency percentiles (ms), see `Recorder.record`. */
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
@@ -52,6 +54,7 @@ export class Recorder {
   private unexpected = 0;
   private firstAt: number | undefined;
   private lastAt: number | undefined;
+  private longestPauseMs = 0;
   private waiter: { count: number; resolve: () => void } | undefined;
 
   constructor(private readonly shape: EventShape) {
@@ -70,6 +73,7 @@ export class Recorder {
   record(event: BenchEvent, at = nowMs()): void {
     this.handled++;
     this.firstAt ??= at;
+    if (this.lastAt !== undefined) this.longestPauseMs = Math.max(this.longestPauseMs, at - this.lastAt);
     this.lastAt = at;
     const index = aggregateIndex(event.aggregateId);
     const version = event.version;
@@ -123,6 +127,7 @@ export class Recorder {
       unexpected: this.unexpected,
       firstAt: this.firstAt,
       lastAt: this.lastAt,
+      longestPauseMs: this.longestPauseMs,
       p50Ms: this.latency.percentile(50),
       p99Ms: this.latency.percentile(99),
     };

@@ -113,6 +113,7 @@ export function failedRun(
     unexpected: 0,
     firstAt: undefined,
     lastAt: undefined,
+    longestPauseMs: 0,
     p50Ms: undefined,
     p99Ms: undefined,
     durationMs: 0,

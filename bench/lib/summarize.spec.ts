@@ -16,6 +16,7 @@ function run(overrides: Partial<ContenderRunResult>): ContenderRunResult {
     unexpected: 0,
     firstAt: 0,
     lastAt: 1_000,
+    longestPauseMs: 20,
     p50Ms: 10,
     p99Ms: 20,
     durationMs: 1_000,
@@ -70,6 +71,7 @@ describe('summarize', () => {
   it("notes each instance's partitions and handlings, and flags an instance that handled nothing", () => {
     const summary = summarize('scaled', [
       run({
+        longestPauseMs: 28_150,
         instances: [
           { partitions: [0, 2], partitionsAtEnd: [0, 2], handled: 60 },
           { partitions: [1, 3], partitionsAtEnd: [1, 3], handled: 1_040 },
@@ -83,8 +85,9 @@ describe('summarize', () => {
       }),
     ]);
     expect(summary.notes).toEqual([
-      'run 1: partitions 0,2: 60 handled; partitions 1,3: 1,040 handled',
-      'run 2: partitions 0,1,2,3 (at the end: 0,1): 100 handled; partitions none (at the end: 2,3): 0 handled',
+      'run 1: partitions 0,2: 60 handled; partitions 1,3: 1,040 handled; longest pause 28.1 s',
+      'run 2: partitions 0,1,2,3 (at the end: 0,1): 100 handled; partitions none (at the end: 2,3): 0 handled; ' +
+        'longest pause 0.0 s',
     ]);
     expect(summary.problems).toEqual(['run 2: instance 2 handled nothing']);
     expect(summary.ok).toBe(false);

@@ -50,7 +50,7 @@ export function summarize(label: string, runs: readonly ContenderRunResult[]): C
     if (run.status !== 'complete')
       problems.push(`${which}${run.status}${run.error ? ` (${firstLine(run.error)})` : ''}`);
     if (!run.instances) return;
-    notes.push(`${which}${instanceShares(run.instances)}`);
+    notes.push(`${which}${instanceNote(run.instances, run.longestPauseMs)}`);
     run.instances.forEach((instance, k) => {
       if (instance.handled === 0) problems.push(`${which}instance ${k + 1} handled nothing`);
     });
@@ -81,18 +81,18 @@ export function summarize(label: string, runs: readonly ContenderRunResult[]): C
 }
 
 /**
- * Per instance: the partitions it held when handling began (and at the end, when they had changed) and how many
- * handlings it made, e.g. `partitions 0,3: 6,702 handled; partitions 1,4: 6,689 handled`.
+ * A scaled-out run: per instance, the partitions it held when handling began (and at the end, when they had
+ * changed) and how many handlings it made; then the longest pause in handling on all instances together, e.g.
+ * `partitions 0,3: 6,702 handled; partitions 1,4: 6,689 handled; longest pause 0.1 s`.
  */
-export function instanceShares(instances: readonly InstanceShare[]): string {
-  return instances
-    .map(({ partitions, partitionsAtEnd, handled }) => {
-      const held = partitions.join(',') || 'none';
-      const end = partitionsAtEnd.join(',') || 'none';
-      const moved = end === held ? '' : ` (at the end: ${end})`;
-      return `partitions ${held}${moved}: ${handled.toLocaleString('en-US')} handled`;
-    })
-    .join('; ');
+export function instanceNote(instances: readonly InstanceShare[], longestPauseMs: number): string {
+  const shares = instances.map(({ partitions, partitionsAtEnd, handled }) => {
+    const held = partitions.join(',') || 'none';
+    const end = partitionsAtEnd.join(',') || 'none';
+    const moved = end === held ? '' : ` (at the end: ${end})`;
+    return `partitions ${held}${moved}: ${handled.toLocaleString('en-US')} handled`;
+  });
+  return [...shares, `longest pause ${(longestPauseMs / 1000).toFixed(1)} s`].join('; ');
 }
 
 function firstLine(text: string): string {
