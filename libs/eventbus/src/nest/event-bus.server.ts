@@ -247,10 +247,11 @@ export class EventBusServer
     for (const handler of handlers) {
       let decision: AckDecision;
       let payload: unknown;
+      let inner: object | undefined;
       context.takeNotedError();
       try {
         payload = payloads();
-        rememberCall(payload, context);
+        inner = rememberCall(payload, context);
         const result = await handler(payload, context);
         // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
         const value = isObservable(result)
@@ -260,7 +261,7 @@ export class EventBusServer
       } catch (error) {
         decision = decisionForError(originalError(error, context));
       } finally {
-        forgetCall(payload);
+        forgetCall(payload, inner);
       }
       if (decision.kind !== 'ack') return decision;
     }

@@ -5,33 +5,35 @@ import { EventBusContext } from './event-bus.context';
 const contextsByPayload = new Map<object, EventBusContext>();
 
 /**
- * Makes `context` findable from `payload` while a handler call runs, so an error the method throws can be
- * noted on it even when the method takes the payload (`@Payload()`, `@Payload('payload')`) but not the
- * context. Undone by `forgetCall`.
+ * Makes `context` findable from `payload` (and its `payload` property) while a handler call runs, so an error
+ * the method throws can be noted on it even when the method takes the payload (`@Payload()`,
+ * `@Payload('payload')`) but not the context. Returns the inner object it registered: pass both to
+ * `forgetCall`, which stays right when the handler reassigned `payload.payload`.
  */
-export function rememberCall(payload: unknown, context: EventBusContext): void {
-  if (typeof payload !== 'object' || payload === null) return;
-  contextsByPayload.set(payload, context);
-  const inner = (payload as { payload?: unknown }).payload;
-  if (typeof inner === 'object' && inner !== null) contextsByPayload.set(inner, context);
+export function rememberCall(payload: unknown, context: EventBusContext): object | undefined {
+  const outer = asObject(payload);
+  if (!outer) return undefined;
+  contextsByPayload.set(outer, context);
+  const inner = asObject((outer as { payload?: unknown }).payload);
+  if (inner) contextsByPayload.set(inner, context);
+  return inner;
 }
 
-export function forgetCall(payload: unknown): void {
-  if (typeof payload !== 'object' || payload === null) return;
-  contextsByPayload.delete(payload);
-  const inner = (payload as { payload?: unknown }).payload;
-  if (typeof inner === 'object' && inner !== null) contextsByPayload.delete(inner);
+export function forgetCall(payload: unknown, inner: object | undefined): void {
+  const outer = asObject(payload);
+  if (outer) contextsByPayload.delete(outer);
+  if (inner) contextsByPayload.delete(inner);
+}
+
+function asObject(value: unknown): object | undefined {
+  return typeof value === 'object' && value !== null ? value : undefined;
 }
 
 /** Notes `error` on the `EventBusContext` of the call whose arguments these are, when one is found. */
 function noteOn(args: readonly unknown[], error: unknown): void {
   for (const arg of args) {
-    const context =
-      arg instanceof EventBusContext
-        ? arg
-        : typeof arg === 'object' && arg !== null
-          ? contextsByPayload.get(arg)
-          : undefined;
+    const key = asObject(arg);
+    const context = arg instanceof EventBusContext ? arg : key && contextsByPayload.get(key);
     if (context) return context.noteError(error);
   }
 }
