@@ -135,8 +135,14 @@ for (const transport of TRANSPORTS) {
       const scope = uniqueName('conf-reopen');
       const topic = `${scope}.orders`;
       const recorder = new Recorder();
+      // After 30 successes the handlers wait until the first instance is closing, so it never finishes the
+      // stream on its own however the publishing and the handling interleave.
+      let closing = false;
+      let closeStarted!: () => void;
+      const closeStart = new Promise<void>((resolve) => (closeStarted = resolve));
       const controller = domainController({
         [topic]: async (event) => {
+          if (!closing && recorder.successCount >= 30) await closeStart;
           await sleep(2);
           recorder.succeeded(event.aggregateId, event.version);
         },
@@ -150,7 +156,10 @@ for (const transport of TRANSPORTS) {
         () => recorder.successCount >= 30,
         () => `handled ${recorder.successCount}`,
       );
-      await first.close();
+      const closed = first.close();
+      closing = true;
+      closeStarted();
+      await closed;
       const handledByFirst = recorder.successCount;
       await start({ ...transport.options(scope), dispatcher: { maxConcurrency: 4 } }, [controller]);
       await waitFor(
@@ -264,8 +273,9 @@ for (const transport of TRANSPORTS) {
       const recorder = new Recorder();
       let hungOnce = false;
       let abortedSignal = false;
+      // Cut after 1 s: publishing the other aggregates' events ends well before.
       const { bus } = await start(
-        { ...transport.options(scope), retry: fastRetry, dispatcher: { handlerTimeoutMs: 300 } },
+        { ...transport.options(scope), retry: fastRetry, dispatcher: { handlerTimeoutMs: 1_000 } },
         [
           domainController({
             [topic]: async (e, ctx) => {

@@ -104,7 +104,7 @@ describeWithBrokers('NATS JetStream transport across a dropped or stalled connec
   async function expectInOrderAndComplete(stream: string, subject: string, handled: Map<string, number[]>) {
     for (let a = 1; a <= AGGREGATES; a++)
       expect([`agg-${a}`, handled.get(`agg-${a}`)]).toEqual([`agg-${a}`, range(VERSIONS)]);
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
   }

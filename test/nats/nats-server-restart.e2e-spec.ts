@@ -113,7 +113,7 @@ describeWithBrokers('NATS JetStream transport across a server crash and restart'
     }
     const probe = await JetStreamProbe.open(server.url);
     try {
-      const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+      const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
       expect(info.num_pending).toBe(0);
       expect(info.num_ack_pending).toBe(0);
       expect(info.ack_floor.stream_seq).toBe(total);

@@ -45,6 +45,25 @@ export class JetStreamProbe {
     return this.jsm.consumers.info(stream, name);
   }
 
+  /**
+   * The consumer's info once `settled(info)` holds (by default: no ack pending), or after `timeoutMs` whatever it
+   * is then, for the caller's assertions to report. The server applies acks after it received them, so a read
+   * right after a close can still count the last ones as pending.
+   */
+  async settledConsumer(
+    stream: string,
+    name: string,
+    settled: (info: ConsumerInfo) => boolean = (info) => info.num_ack_pending === 0,
+    timeoutMs = 5_000,
+  ): Promise<ConsumerInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.consumer(stream, name);
+      if (settled(info) || Date.now() > deadline) return info;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   async subjectCount(stream: string, subject: string): Promise<number> {
     const info = await this.jsm.streams.info(stream, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;

@@ -103,7 +103,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
       ['svc-b', orders],
       ['svc-b', audit],
     ]) {
-      const info = await probe.consumer(stream, natsConsumerName(durable, subject));
+      const info = await probe.settledConsumer(stream, natsConsumerName(durable, subject));
       expect(info.num_ack_pending).toBe(0);
       expect(info.num_pending).toBe(0);
       expect(info.config.filter_subject).toBe(subject);
@@ -149,7 +149,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(await probe.subjectCount(stream, dlq)).toBe(1);
 
     await transport.close();
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
     expect(info.ack_floor.stream_seq).toBe(message.sequence);
@@ -174,9 +174,15 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     m4.release(); // settling twice is a no-op
     await m4.ack();
     await Promise.all([first.close(), first.close()]);
-    expect((await probe.consumer(stream, natsConsumerName('svc', subject))).ack_floor.stream_seq).toBe(
-      m1.sequence,
-    );
+    expect(
+      (
+        await probe.settledConsumer(
+          stream,
+          natsConsumerName('svc', subject),
+          (i) => i.ack_floor.stream_seq >= m1.sequence,
+        )
+      ).ack_floor.stream_seq,
+    ).toBe(m1.sequence);
 
     const publisher = open({ stream, durable: 'publisher' });
     await publisher.publish(subject, { key: 'o', value: body('m7'), headers: {} });
@@ -190,7 +196,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await Promise.all(redelivered.map((m) => m.ack()));
     await second.close();
     expect(again.messages).toHaveLength(5);
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.ack_floor.stream_seq).toBe(7);
   });
@@ -209,7 +215,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(second.deliveryCount).toBe(2);
     await second.ack();
     await transport.close();
-    expect((await probe.consumer(stream, natsConsumerName('svc', subject))).num_ack_pending).toBe(0);
+    expect((await probe.settledConsumer(stream, natsConsumerName('svc', subject))).num_ack_pending).toBe(0);
   });
 
   it('takes over what a crashed consumer left unacknowledged before any newer message', async () => {
@@ -242,20 +248,21 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await Promise.all(all.map((m) => m.ack()));
     await transport.close();
     expect(inbox.messages).toHaveLength(10);
-    expect((await probe.consumer(stream, name)).num_ack_pending).toBe(0);
+    expect((await probe.settledConsumer(stream, name)).num_ack_pending).toBe(0);
   });
 
   it('keeps a message held past ack_wait alive with working(): not redelivered, then acked', async () => {
     const stream = newStream('NT_KEEPALIVE');
     const subject = `${stream}.slow`;
-    const transport = open({ stream, durable: 'svc', ackWaitMs: 1_000 });
+    // Held for 2.5 ack_wait windows; a keep-alive every 667 ms leaves room for a busy test process.
+    const transport = open({ stream, durable: 'svc', ackWaitMs: 2_000 });
     const inbox = new Inbox();
     await transport.consume([{ topic: subject, semantics: 'domain-event' }], inbox.deliver);
     await transport.publish(subject, { key: 'k', value: body('slow'), headers: {} });
     await transport.publish(subject, { key: 'k', value: body('waiting behind it'), headers: {} });
     const [slow, waiting] = await inbox.receive(2);
 
-    await sleep(3_500);
+    await sleep(5_000);
     const held = await probe.consumer(stream, natsConsumerName('svc', subject));
     expect(held.num_ack_pending).toBe(2);
     expect(held.num_redelivered).toBe(0);
@@ -264,7 +271,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await slow.ack();
     await waiting.ack();
     await transport.close();
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
     expect(info.delivered.consumer_seq).toBe(2);
@@ -293,7 +300,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await transport.close();
 
     expect(inbox.messages.map((m) => m.value.toString())).toEqual(['held', 'acked']);
-    const info = await probe.consumer(stream, name);
+    const info = await probe.settledConsumer(stream, name);
     expect(info.num_redelivered).toBe(0);
     expect(info.num_ack_pending).toBe(0);
     expect(info.ack_floor.stream_seq).toBe(acked.sequence);
@@ -332,7 +339,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await transport.close();
     expect(all.map((m) => m.value.toString())).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 1}`));
     expect(inbox.messages).toHaveLength(30);
-    const info = await probe.consumer(stream, name);
+    const info = await probe.settledConsumer(stream, name);
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
   });
@@ -367,7 +374,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     expect(pauses.length).toBeGreaterThan(10);
     expect(all.map((m) => m.value.toString())).toEqual(Array.from({ length: total }, (_, i) => `m${i + 1}`));
     expect(all.every((m) => m.deliveryCount === 1)).toBe(true);
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_redelivered).toBe(0);
     expect(info.num_ack_pending).toBe(0);
   });
@@ -390,7 +397,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await transport.close();
     // The new consumer starts from the stream's first message again; the ack of "before" is remembered.
     expect(inbox.messages.map((m) => m.value.toString())).toEqual(['before', 'after']);
-    const info = await probe.consumer(stream, natsConsumerName('svc', subject));
+    const info = await probe.settledConsumer(stream, natsConsumerName('svc', subject));
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
   });
@@ -453,7 +460,7 @@ describeWithBrokers('NATS JetStream transport on the real server', () => {
     await message.ack();
     await transport.close();
     expect(inbox.messages).toHaveLength(1);
-    expect((await probe.consumer(stream, firstName)).num_ack_pending).toBe(0);
+    expect((await probe.settledConsumer(stream, firstName)).num_ack_pending).toBe(0);
   });
 
   it('with provisioning off, fails clearly when the stream or the consumer does not exist', async () => {
