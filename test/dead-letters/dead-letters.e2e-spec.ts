@@ -50,6 +50,33 @@ describeWithBrokers('Dead letters you can read and replay', () => {
   });
 
   describe.each(TRANSPORTS)('on $name', (transport) => {
+    it('lists dead letters oldest first by failedAt, also when they were stored in another order', async () => {
+      const scope = uniqueName(`dlq-order-${transport.name}`);
+      const topic = `${scope}.orders`;
+      const { OrdersController } = controllerFor(topic, { healed: false });
+      const app = await startApp(transport.options(scope), [OrdersController]);
+      try {
+        const queue = app.app.get(DeadLetterQueue);
+        expect(await queue.list(topic)).toEqual([]); // (memory keeps a topic's records for the groups it has)
+        const transportOf = app.server.unwrap();
+        // Stored second, failed first: two dead-letter writes can reach the broker in either order.
+        for (const [key, at] of [
+          ['later', '2026-01-01T00:00:02.000Z'],
+          ['earlier', '2026-01-01T00:00:01.000Z'],
+        ]) {
+          await transportOf.publish(`${topic}.dlq`, {
+            key,
+            value: Buffer.from('{}'),
+            headers: { [DeadLetterHeaders.deadLetteredAt]: at, [DeadLetterHeaders.originalTopic]: topic },
+          });
+        }
+        const listed = await queue.list(topic);
+        expect(listed.map((l) => l.key)).toEqual(['earlier', 'later']);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('hands malformed, poison and DeadLetterError dead letters to @DeadLetters; lists them; replays one, then all, never twice', async () => {
       const scope = uniqueName(`dlq-${transport.name}`);
       const topic = `${scope}.orders`;

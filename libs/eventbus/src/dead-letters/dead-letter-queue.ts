@@ -43,7 +43,10 @@ export class DeadLetterQueue implements OnApplicationShutdown {
     private readonly connection: EventBusConnection,
   ) {}
 
-  /** The dead letters of `topic` still waiting, oldest first (at most `limit`, default 100). */
+  /**
+   * The dead letters of `topic` still waiting, oldest first by `failedAt` (in the order they were stored where
+   * equal or unknown), at most `limit` (default 100).
+   */
   list(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) {
@@ -54,7 +57,10 @@ export class DeadLetterQueue implements OnApplicationShutdown {
     return this.serialized(topic, async (store, deadLetterTopic) => {
       const batch = await store.read(deadLetterTopic);
       try {
-        return batch.letters.slice(0, limit).map(readDeadLetter);
+        return batch.letters
+          .map(readDeadLetter)
+          .sort((a, b) => (a.failedAt.getTime() || 0) - (b.failedAt.getTime() || 0))
+          .slice(0, limit);
       } finally {
         await batch.close();
       }
