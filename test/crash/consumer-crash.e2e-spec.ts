@@ -84,7 +84,7 @@ for (const transport of TRANSPORTS.filter((t) => t.name !== 'memory')) {
       const env = {
         TOPIC: topic,
         HANDLED_LOG: log,
-        HANDLER_MS: '20',
+        HANDLER_MS: '40',
         EVENTBUS_OPTIONS: JSON.stringify(
           consumerTuning[transport.name](transport.options(scope, 'consumer')),
         ),
