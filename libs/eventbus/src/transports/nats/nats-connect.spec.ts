@@ -3,7 +3,7 @@ import { natsConnectOptions } from './nats-connect';
 import { resolveNatsOptions } from './nats-transport.options';
 
 describe('natsConnectOptions', () => {
-  it('passes nats.connection through, names the connection after the durable unless told otherwise', () => {
+  it('passes nats.connection through, names the connection after the durable and turns async traces off unless told otherwise', () => {
     const tls = { caFile: '/ca.pem' };
     expect(
       natsConnectOptions(
@@ -11,6 +11,7 @@ describe('natsConnectOptions', () => {
       ),
     ).toEqual({
       name: 'eventbus:svc',
+      noAsyncTraces: true,
       token: 't0ken',
       tls,
       servers: ['nats://a:4222'],
@@ -18,5 +19,8 @@ describe('natsConnectOptions', () => {
       waitOnFirstConnect: false,
     });
     expect(natsConnectOptions(resolveNatsOptions({ connection: { name: 'orders' } })).name).toBe('orders');
+    expect(
+      natsConnectOptions(resolveNatsOptions({ connection: { noAsyncTraces: false } })).noAsyncTraces,
+    ).toBe(false);
   });
 });

@@ -3,13 +3,16 @@ import { brokerConnectionError } from '../../errors/connection-failure';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 
 /**
- * What the transport passes to nats.js: `nats.connection` merged over `name: eventbus:<durable>`, then the
- * settings the transport owns: `servers`, reconnecting forever once connected, and a first connection tried
- * once per server (nats.js does not retry it), so a start fails within `nats.connection.timeout`.
+ * What the transport passes to nats.js: `nats.connection` merged over `name: eventbus:<durable>` and
+ * `noAsyncTraces: true`, then the settings the transport owns: `servers`, reconnecting forever once connected,
+ * and a first connection tried once per server (nats.js does not retry it), so a start fails within
+ * `nats.connection.timeout`. Async traces would build two `Error`s with stacks for every publish (about a third
+ * of a JetStream publish's CPU), only to point a timeout at the transport's own call site.
  */
 export function natsConnectOptions(options: ResolvedNatsOptions): NodeConnectionOptions {
   return {
     name: `eventbus:${options.durable}`,
+    noAsyncTraces: true,
     ...options.connection,
     servers: options.servers,
     maxReconnectAttempts: -1,
