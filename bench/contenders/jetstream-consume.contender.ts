@@ -1,6 +1,6 @@
 import { type ConsumerMessages, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { BenchEvent } from '../lib/bench-event';
+import { benchEventOf } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
 
 /**
@@ -19,7 +19,7 @@ export const createContender: ContenderFactory = (job, handle) => {
       messages = stream;
       loop = (async () => {
         for await (const message of stream) {
-          const done = handle(message.json<BenchEvent>());
+          const done = handle(benchEventOf(message.json(), job.wire));
           if (done) await done;
           message.ack();
         }

@@ -12,10 +12,22 @@ async function withConnection<T>(servers: string, use: (nc: NatsConnection) => P
   }
 }
 
+/** Adds the durable pull consumer `durable` to `stream`: explicit ack, from the first message, client defaults. */
+export async function addJetStreamDurable(servers: string, stream: string, durable: string): Promise<void> {
+  await withConnection(servers, async (nc) => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
+  });
+}
+
 /**
- * Creates a file-backed stream holding `subject`, a durable pull consumer `durable` (explicit ack, from
- * the first message) and publishes the data set as plain JSON `BenchEvent`s, each batch awaited before
- * the next so every aggregate's versions are stored in publish order.
+ * Creates a file-backed stream holding `subject`, a durable pull consumer `durable` (`addJetStreamDurable`)
+ * and publishes the data set as plain JSON `BenchEvent`s, each batch awaited before the next so every
+ * aggregate's versions are stored in publish order.
  */
 export async function prepareJetStreamPlain(
   servers: string,
@@ -27,11 +39,9 @@ export async function prepareJetStreamPlain(
   await withConnection(servers, async (nc) => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File });
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-    });
+  });
+  await addJetStreamDurable(servers, stream, durable);
+  await withConnection(servers, async (nc) => {
     const js = jetstream(nc);
     for (const batch of eventBatches(shape)) {
       const publishedAt = nowMs();

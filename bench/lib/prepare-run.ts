@@ -3,7 +3,7 @@ import type { Scenario } from '../scenarios/scenario';
 import { KAFKA_BROKERS, NATS_SERVERS, uniqueName } from './bench-env';
 import type { BenchWire, EventShape } from './bench-event';
 import type { ContenderJob } from './contender';
-import { prepareJetStreamPlain, removeJetStream } from './jetstream-fixture';
+import { addJetStreamDurable, prepareJetStreamPlain, removeJetStream } from './jetstream-fixture';
 import { createKafkaTopic, publishKafkaPlain, removeKafkaResources } from './kafka-fixture';
 
 /** A contender run's data set, published and ready to consume, and how to remove it afterwards. */
@@ -25,7 +25,7 @@ export interface SharedData {
   readonly topic: string;
   /** Time spent provisioning and publishing (ms). */
   readonly publishMs: number;
-  /** Deletes the topic (and its dead-letter topic). */
+  /** Deletes the topic (and its dead-letter topic) or the stream (and its consumers). */
   cleanup(): Promise<void>;
 }
 
@@ -58,18 +58,21 @@ function jobFor(
 }
 
 /**
- * Publishes a `sameMessages` scenario's data set once, on Kafka, through the library's own publisher
- * (envelopes, CloudEvents headers, key = aggregate id), into a fresh topic with 3 partitions.
+ * Publishes a `sameMessages` scenario's data set once through the library's own publisher (envelopes,
+ * CloudEvents headers, key = aggregate id): on Kafka into a fresh topic with 3 partitions, on JetStream into a
+ * fresh stream the publisher provisions.
  */
 export async function publishSharedData(scenario: Scenario, settings: RunSettings): Promise<SharedData> {
-  if (scenario.broker !== 'kafka')
-    throw new Error(`${scenario.id}: sameMessages is for Kafka scenarios only`);
+  if (scenario.broker === 'memory') throw new Error(`${scenario.id}: sameMessages needs a broker`);
   const topic = uniqueName(`bench-${scenario.id}`);
   const job = jobFor(scenario, 'eventbus', settings, topic, 'envelope');
-  const cleanup = () => removeKafkaResources(job.kafkaBrokers, topic, job.group);
+  const cleanup =
+    job.broker === 'kafka'
+      ? () => removeKafkaResources(job.kafkaBrokers, topic, job.group)
+      : () => removeJetStream(job.natsServers, job.stream);
   const started = performance.now();
   try {
-    await createKafkaTopic(job.kafkaBrokers, topic);
+    if (job.broker === 'kafka') await createKafkaTopic(job.kafkaBrokers, topic);
     await (await CONTENDERS.eventbus.loadPublisher()).publishEvents(job, job.shape);
   } catch (e) {
     await cleanup().catch(() => undefined);
@@ -91,11 +94,20 @@ export async function prepareRun(
   settings: RunSettings,
   shared?: SharedData,
 ): Promise<PreparedRun> {
+  const publisher = await ownPublisher(contender);
   if (shared) {
     const job = jobFor(scenario, contender, settings, shared.topic, 'envelope');
-    return { job, publishMs: 0, cleanup: () => removeKafkaResources(job.kafkaBrokers, undefined, job.group) };
+    if (job.broker === 'kafka')
+      return {
+        job,
+        publishMs: 0,
+        cleanup: () => removeKafkaResources(job.kafkaBrokers, undefined, job.group),
+      };
+    // The library provisions its own durable; a plain contender reads through one made here. Both go with
+    // the stream (`SharedData.cleanup`).
+    if (!publisher) await addJetStreamDurable(job.natsServers, job.stream, job.group);
+    return { job, publishMs: 0, cleanup: async () => undefined };
   }
-  const publisher = await ownPublisher(contender);
   const job = jobFor(
     scenario,
     contender,

@@ -48,8 +48,8 @@ export interface Scenario {
   readonly handlerDelayMs: number;
   readonly contenders: readonly ContenderId[];
   /**
-   * Kafka only: the data set is published once, through the library's own publisher (envelopes with their
-   * CloudEvents headers), and every contender reads those same messages with a fresh consumer group.
+   * Kafka and JetStream: the data set is published once, through the library's own publisher (envelopes with
+   * their CloudEvents headers), and every contender reads those same messages with a fresh group or durable.
    * Default: each contender run gets its own topic with the data in the encoding it reads.
    */
   readonly sameMessages?: boolean;
