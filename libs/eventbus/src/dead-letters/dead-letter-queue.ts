@@ -44,8 +44,8 @@ export class DeadLetterQueue implements OnApplicationShutdown {
   ) {}
 
   /**
-   * The dead letters of `topic` still waiting, oldest first by `failedAt` (in the order they were stored where
-   * equal or unknown), at most `limit` (default 100).
+   * The dead letters of `topic` still waiting, oldest `failedAt` first (those without one before all others,
+   * the order they were stored in where equal), at most `limit` (default 100).
    */
   list(topic: string, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
