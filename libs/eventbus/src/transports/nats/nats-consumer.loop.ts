@@ -11,8 +11,6 @@ import { NatsReleaseQueue } from './nats-release.queue';
 import { NatsSettlementBatch } from './nats-settlement.batch';
 import { settleWithin } from './settle-within';
 
-/** Messages asked for per pull request; the consumer's `max_ack_pending` bounds what is outstanding anyway. */
-const MAX_PULL_BATCH = 2048;
 /**
  * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
  * loop). Short, because pausing and stopping wait until the current pull request ended (see NatsPullRounds).
@@ -40,6 +38,8 @@ export interface NatsConsumerLoopOptions {
   readonly deadLetters: NatsDeadLetterPublisher | undefined;
   readonly paused: boolean;
   readonly ackWaitMs: number;
+  /** Messages to ask for in the next pull request (`pullBatch`: this loop's share of the connection's). */
+  readonly pullBatch: () => number;
   readonly connectionClosed: () => boolean;
   /** Resolves once the server received everything sent on the connection so far. */
   readonly flush: () => Promise<void>;
@@ -253,7 +253,7 @@ export class NatsConsumerLoop implements NatsSettlement {
       if (this.state !== 'running') return;
       if (this.armedWith !== this.info) this.arm(this.info);
       const rounds = new NatsPullRounds(this.o.js.consumers.getConsumerFromInfo(this.info), {
-        batch: Math.min(MAX_PULL_BATCH, this.o.spec.maxAckPending),
+        batch: this.o.pullBatch,
         expiresMs: PULL_EXPIRES_MS,
         receive: (msg) => this.receive(msg),
         pulled: (expiresAt) => this.releases.pullRequestExpiresAt(expiresAt + PULL_EXPIRY_MARGIN_MS),

@@ -5,8 +5,8 @@ import { settleWithin } from './settle-within';
 const CLOSE_MARGIN_MS = 1_000;
 
 export interface NatsPullRoundsOptions {
-  /** Messages asked for per pull request. */
-  readonly batch: number;
+  /** Messages to ask for in the next pull request (asked before each one). */
+  readonly batch: () => number;
   /** Lifetime of a pull request (at least 1000 ms); the server sends idle heartbeats every half of it. */
   readonly expiresMs: number;
   readonly receive: (msg: JsMsg) => void;
@@ -17,7 +17,7 @@ export interface NatsPullRoundsOptions {
 }
 
 /**
- * Pulls from a durable consumer in rounds with nats.js `fetch()`: one pull request at a time (up to `batch`
+ * Pulls from a durable consumer in rounds with nats.js `fetch()`: one pull request at a time (up to `batch()`
  * messages, expiring after `expiresMs`); the next is sent once the current one ended (filled, or expired as the
  * server reports).
  *
@@ -58,7 +58,7 @@ export class NatsPullRounds {
       // nats.js hands a fetch's messages to `callback` when one is given (as for consume()): much cheaper per
       // message than its async iterator. `closed()` tells when the round ended, with its error if it failed.
       const round = await this.consumer.fetch({
-        max_messages: this.o.batch,
+        max_messages: this.o.batch(),
         expires: this.o.expiresMs,
         callback: this.o.receive,
       } as FetchMessages);

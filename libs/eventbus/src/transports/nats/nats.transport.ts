@@ -22,6 +22,7 @@ import { NatsStreamProvisioner } from './nats-stream.provisioner';
 import type { ResolvedNatsOptions } from './nats-transport.options';
 import { TransportClosedError } from '../../errors/transport-closed.error';
 import { settleWithin } from './settle-within';
+import { pullBatch } from './nats-pull-budget';
 import { NatsPartitionedTopic } from './partitions/nats-partitioned.topic';
 import { partitionOf } from './partitions/fnv1a32';
 
@@ -248,6 +249,7 @@ export class NatsTransport implements Transport {
           : new NatsDeadLetterPublisher(this.publisher, suffix, name, subject === topic ? undefined : topic),
       paused: this.paused,
       ackWaitMs: this.options.ackWaitMs,
+      pullBatch: () => pullBatch(this.loops.size, this.context.maxBuffered),
       connectionClosed: () => this.nc?.isClosed() ?? true,
       flush: () => this.nc?.flush() ?? Promise.resolve(),
       logger: this.context.logger,
