@@ -534,7 +534,7 @@ describeWithBrokers('One connection per module, closed for good at shutdown', ()
       await waitFor(
         () => tcpSockets() <= before,
         () => `${tcpSockets()} sockets open, ${before} before`,
-        2_000,
+        5_000,
       );
       // At most as many as before: a socket of an earlier test may still close meanwhile.
       expect(tcpSockets()).toBeLessThanOrEqual(before);
