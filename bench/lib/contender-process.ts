@@ -2,6 +2,7 @@
 // reports a ContenderRunResult over IPC and exits. Started by run-contender.ts with --expose-gc.
 // With `job.instance` set it is one instance of a scaled-out contender (instance-role.ts): it streams its
 // handlings to the harness, which decides when the run is over, and reports its own outcome last.
+// BENCH_ALLOC_PROF=<dir> writes an allocation profile of the process there (allocation-profile.ts).
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONTENDERS, isContenderId } from '../contenders/contender-registry';
@@ -14,10 +15,13 @@ import { HandlingStream, playInstance } from './instance-role';
 import { Recorder, throughputOf } from './recorder';
 import { RssSampler } from './rss-sampler';
 import { watchRun } from './watch-run';
+import { profileAllocationsTo } from './allocation-profile';
 
 /** In-process publishing keeps at most this many published events unhandled. */
 const IN_PROCESS_WINDOW = 20_000;
 const STOP_TIMEOUT_MS = 30_000;
+
+profileAllocationsTo(process.env.BENCH_ALLOC_PROF);
 
 process.once('message', (job: ContenderJob) => {
   const run: Promise<ContenderRunResult | InstanceMessage> = job.instance ? runInstance(job) : runJob(job);
