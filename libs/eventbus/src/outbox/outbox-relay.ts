@@ -2,6 +2,7 @@ import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
 import type { ResolvedOutboxOptions } from './outbox.options';
 import { outboxNames, type OutboxNames } from './outbox-schema';
 import { publishableRuns, type OutboxRow } from './publishable-runs';
+import { doublingDelayMs } from '../policy/retry-schedule';
 import { RelayPace } from './relay-pace';
 import type { SqlPool, SqlPoolClient } from './sql-client';
 
@@ -194,7 +195,7 @@ ORDER BY o.topic, o.aggregate_id, o.version, o.id`;
   private async failed(client: SqlPoolClient, row: OutboxRow, error: unknown): Promise<void> {
     const { initialRetryDelayMs, maxRetryDelayMs } = this.deps.options.relay;
     const attempts = row.attempts + 1;
-    const delayMs = Math.min(maxRetryDelayMs, initialRetryDelayMs * 2 ** Math.min(attempts - 1, 30));
+    const delayMs = doublingDelayMs(attempts - 1, initialRetryDelayMs, maxRetryDelayMs);
     const message = describe(error);
     const key = aggregateKey(row);
     this.failing.set(key, {

@@ -32,3 +32,11 @@ export function requestedRetryDelayMs(
   if (typeof requestedMs === 'number' && requestedMs >= 0) return Math.min(requestedMs, retry.maxDelayMs);
   return retryDelayMs(failedAttempt, retry, random);
 }
+
+/**
+ * A delay that doubles with every failure and stops growing at `maxMs`: `initialMs` after the first failure
+ * (`previousFailures` 0), then `2 x`, `4 x`, ... For the transports' reconnects and the outbox relay's retries.
+ */
+export function doublingDelayMs(previousFailures: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.max(0, previousFailures));
+}

@@ -32,6 +32,7 @@ import { PublishBatcher } from './publish-batcher';
 import { withPublishDeadline } from './publish-deadline';
 import { TlsFailureWatch } from './tls-failure-watch';
 import { TopicProvisioner } from './topic-provisioner';
+import { doublingDelayMs } from '../../policy/retry-schedule';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
 const MAX_FETCH_WAIT_MS = 5_000;
@@ -368,7 +369,7 @@ export class KafkaTransport implements Transport {
     this.joined = false;
     this.reachable = false;
     if (this.closing || restartedByClient) return;
-    const delay = Math.min(RESTART_DELAY_MS.max, RESTART_DELAY_MS.initial * 2 ** this.restartAttempts++);
+    const delay = doublingDelayMs(this.restartAttempts++, RESTART_DELAY_MS.initial, RESTART_DELAY_MS.max);
     this.context.logger.error(`Kafka consumer stopped (${error.message}); restarting it in ${delay} ms`);
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {

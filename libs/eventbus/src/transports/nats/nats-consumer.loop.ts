@@ -10,6 +10,7 @@ import { NatsRecoveryBarrier } from './nats-recovery.barrier';
 import { NatsReleaseQueue } from './nats-release.queue';
 import { NatsSettlementBatch } from './nats-settlement.batch';
 import { settleWithin } from './settle-within';
+import { doublingDelayMs } from '../../policy/retry-schedule';
 
 /**
  * Lifetime of a pull request; the server sends idle heartbeats every half of it (two missed ones reopen the
@@ -271,7 +272,7 @@ export class NatsConsumerLoop implements NatsSettlement {
 
   /** Opens the pull loop again after a backoff that grows with consecutive failures. */
   private reopenLater(reason: string): void {
-    const delay = Math.min(REOPEN_MAX_DELAY_MS, REOPEN_MIN_DELAY_MS * 2 ** this.failures++);
+    const delay = doublingDelayMs(this.failures++, REOPEN_MIN_DELAY_MS, REOPEN_MAX_DELAY_MS);
     this.warn(`${reason}; reopening in ${delay} ms`);
     this.retry = setTimeout(() => {
       this.retry = undefined;
