@@ -6,6 +6,7 @@ import {
   type NatsTransportOptions,
 } from '../../libs/eventbus/src/transports/nats/nats-transport.options';
 import { NATS_SERVERS, uniqueName } from '../support/brokers';
+import { waitFor } from '../support/recorder';
 import { RecordingLogger } from '../support/recording-logger';
 
 /** A JetStream stream name no earlier run used. */
@@ -56,12 +57,10 @@ export class JetStreamProbe {
     settled: (info: ConsumerInfo) => boolean = (info) => info.num_ack_pending === 0,
     timeoutMs = 5_000,
   ): Promise<ConsumerInfo> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await this.consumer(stream, name);
-      if (settled(info) || Date.now() > deadline) return info;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let info: ConsumerInfo | undefined;
+    const read = async () => settled((info = await this.consumer(stream, name)));
+    await waitFor(read, () => `consumer ${name} not settled`, timeoutMs).catch(() => undefined);
+    return info!;
   }
 
   async subjectCount(stream: string, subject: string): Promise<number> {
