@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+  StorageType,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventBatches, type EventShape } from './bench-event';
 import { nowMs } from './clock';
@@ -12,22 +19,27 @@ async function withConnection<T>(servers: string, use: (nc: NatsConnection) => P
   }
 }
 
-/** Adds the durable pull consumer `durable` to `stream`: explicit ack, from the first message, client defaults. */
-export async function addJetStreamDurable(servers: string, stream: string, durable: string): Promise<void> {
-  await withConnection(servers, async (nc) => {
-    const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-    });
+/** The durable pull consumer every plain contender reads through: explicit ack, from the first message. */
+function addDurable(jsm: JetStreamManager, stream: string, durable: string) {
+  return jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
   });
 }
 
+/** Adds a plain contender's durable pull consumer `durable` to an existing `stream`. */
+export async function addJetStreamDurable(servers: string, stream: string, durable: string): Promise<void> {
+  await withConnection(
+    servers,
+    async (nc) => void (await addDurable(await jetstreamManager(nc), stream, durable)),
+  );
+}
+
 /**
- * Creates a file-backed stream holding `subject`, a durable pull consumer `durable` (`addJetStreamDurable`)
- * and publishes the data set as plain JSON `BenchEvent`s, each batch awaited before the next so every
- * aggregate's versions are stored in publish order.
+ * Creates a file-backed stream holding `subject`, a plain contender's durable pull consumer `durable` and
+ * publishes the data set as plain JSON `BenchEvent`s, each batch awaited before the next so every aggregate's
+ * versions are stored in publish order.
  */
 export async function prepareJetStreamPlain(
   servers: string,
@@ -39,9 +51,7 @@ export async function prepareJetStreamPlain(
   await withConnection(servers, async (nc) => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File });
-  });
-  await addJetStreamDurable(servers, stream, durable);
-  await withConnection(servers, async (nc) => {
+    await addDurable(jsm, stream, durable);
     const js = jetstream(nc);
     for (const batch of eventBatches(shape)) {
       const publishedAt = nowMs();
