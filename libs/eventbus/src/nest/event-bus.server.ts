@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import {
   type CustomTransportStrategy,
   type MessageHandler,
@@ -44,6 +45,7 @@ import {
   EVENT_BUS_TRANSPORT,
 } from './event-bus.constants';
 import { EventBusContext } from './event-bus.context';
+import { applicationConfigOf, DirectHandlers, type DirectHandler } from './direct-handlers';
 import { forgetCall, rememberCall } from './original-error.capture';
 import { hasProcessingHooks, processingStartHookOf, runWithProcessingHooks } from './processing-hooks';
 
@@ -66,6 +68,9 @@ export interface EventBusServerHealth {
 export type EventBusServerEvents = Record<DispatcherEventType, (event: DispatcherEvent) => void> & {
   error: (error: Error) => void;
 };
+
+/** One handler of a pattern: called directly (nothing bound to it), or through Nest's pipeline. */
+type HandlerCall = { readonly direct: DirectHandler } | { readonly direct?: undefined; readonly nest: MessageHandler };
 
 interface Route {
   /** The Nest pattern its handlers are registered under. */
@@ -105,6 +110,8 @@ export class EventBusServer
   private readonly routes = new Map<string, Route>();
   /** Every handler of a pattern, in declaration order (Nest would chain them through `next` and run them at once). */
   private readonly handlersByPattern = new Map<string, MessageHandler[]>();
+  /** How each handler of a pattern is called, decided at start (`DirectHandlers`). */
+  private readonly callsByPattern = new Map<string, HandlerCall[]>();
   private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
   private starting: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
@@ -120,6 +127,8 @@ export class EventBusServer
     @Inject(EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly connection: EventBusConnection,
     private readonly observability: Observability,
+    private readonly modules?: ModulesContainer,
+    private readonly moduleRef?: ModuleRef,
   ) {
     super();
     this.defaultStartHook = processingStartHookOf(this);
@@ -213,7 +222,9 @@ export class EventBusServer
     context: EventBusContext,
     payloads: () => unknown = () => packet.data,
   ): Promise<AckDecision> {
-    const handlers = this.handlersByPattern.get(pattern);
+    const handlers =
+      this.callsByPattern.get(pattern) ??
+      this.handlersByPattern.get(pattern)?.map((nest): HandlerCall => ({ nest }));
     if (!handlers) return Promise.resolve(AckDecision.discard(`no handler for "${pattern}"`));
     if (!hasProcessingHooks(this, this.defaultStartHook))
       return this.runHandlers(handlers, payloads, context);
@@ -240,7 +251,7 @@ export class EventBusServer
 
   /** Runs the handlers one after another until one does not succeed; never rejects. */
   private async runHandlers(
-    handlers: readonly MessageHandler[],
+    handlers: readonly HandlerCall[],
     payloads: () => unknown,
     context: EventBusContext,
   ): Promise<AckDecision> {
@@ -251,8 +262,13 @@ export class EventBusServer
       context.takeNotedError();
       try {
         payload = payloads();
-        inner = rememberCall(payload, context);
-        const result = await handler(payload, context);
+        let called: unknown;
+        if (handler.direct) called = handler.direct(payload, context);
+        else {
+          inner = rememberCall(payload, context);
+          called = handler.nest(payload, context);
+        }
+        const result = isPromiseLike(called) ? await called : called;
         // Subscribe to a stream (a filter's result, an interceptor's, or the handler's own); plain values are final.
         const value = isObservable(result)
           ? await lastValueFrom(result, { defaultValue: undefined })
@@ -357,6 +373,10 @@ export class EventBusServer
   /** Reads the handlers Nest registered: `@DomainEvent` ones by their extras, the rest as raw topics. */
   private collectRoutes(): void {
     this.routes.clear();
+    this.callsByPattern.clear();
+    const direct = this.modules
+      ? new DirectHandlers(this.modules, applicationConfigOf(this.moduleRef))
+      : undefined;
     for (const [pattern, handlers] of this.handlersByPattern) {
       if (!handlers[0].isEventHandler) {
         this.logger.warn(
@@ -393,6 +413,13 @@ export class EventBusServer
         );
       }
       this.routes.set(route.topic, route);
+      this.callsByPattern.set(
+        pattern,
+        handlers.map((nest): HandlerCall => {
+          const call = direct?.handlerFor(nest.extras);
+          return call ? { direct: call } : { nest };
+        }),
+      );
     }
   }
 
@@ -540,6 +567,10 @@ function deadLettersRoute(
   }
   const topic = `${original}${suffix}`;
   return { pattern, topic, semantics: 'domain-event', maxAttempts: undefined, deadLetters: true };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 /**

@@ -38,6 +38,15 @@ function noteOn(args: readonly unknown[], error: unknown): void {
   }
 }
 
+const ORIGINAL_METHOD = Symbol('eventbus:originalMethod');
+
+/** The method `noteOriginalErrors` wrapped, when `fn` is such a wrapper (for calls that need no noting). */
+export function originalMethodOf(fn: unknown): ((...args: never[]) => unknown) | undefined {
+  return typeof fn === 'function'
+    ? (fn as { [ORIGINAL_METHOD]?: (...args: never[]) => unknown })[ORIGINAL_METHOD]
+    : undefined;
+}
+
 /**
  * Wraps a handler method so that what it throws, rejects with or its stream errors with is noted on the call's
  * `EventBusContext` (see `rememberCall`) and passed on unchanged. Exception filters then run as Nest runs
@@ -70,6 +79,7 @@ export function noteOriginalErrors<T extends (...args: never[]) => unknown>(meth
     }
     return result;
   }
+  Object.defineProperty(handler, ORIGINAL_METHOD, { value: method });
   for (const key of Reflect.getOwnMetadataKeys(method)) {
     Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), handler);
   }
