@@ -223,6 +223,47 @@ describe('Nest integration (memory transport)', () => {
     expect(dead[0][DeadLetterHeaders.error]).toBe('invalid payload: quantity');
   });
 
+  it('runs a global ValidationPipe set before the server connects on every event handler', async () => {
+    const scope = uniqueName('global-pipe');
+    const topic = `${scope}.orders`;
+    const handled: unknown[] = [];
+    class Envelope {
+      @IsString() aggregateId!: string;
+      @IsInt() @Min(2) version!: number;
+    }
+    @Controller()
+    class Handler {
+      @DomainEvent(topic, { maxAttempts: 1 })
+      on(@Payload() e: Envelope) {
+        handled.push(e);
+      }
+    }
+    @Module({ imports: [EventBusModule.forRoot(memory(scope))], controllers: [Handler] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    app.useGlobalPipes(new ValidationPipe({ transform: true }));
+    app.connectMicroservice({ strategy: app.get(EventBusServer) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+    await app.init();
+    try {
+      const bus = app.get(EventBusServer);
+      for (const version of [1, 2]) {
+        await app
+          .get(EventBusClient)
+          .emit(topic, { aggregateId: 'a', type: 'T', version, payload: {} })
+          .toPromise();
+      }
+      await waitFor(
+        () => handled.length === 1 && bus.counters?.['dead-lettered'] === 1,
+        () => `handled ${handled.length}, ${JSON.stringify(bus.counters)}`,
+      );
+      expect(handled[0]).toBeInstanceOf(Envelope);
+      expect(handled[0]).toMatchObject({ aggregateId: 'a', version: 2 });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('runs global interceptors around event handlers', async () => {
     const scope = uniqueName('interceptor');
     const topic = `${scope}.orders`;
