@@ -36,6 +36,12 @@ import { doublingDelayMs } from '../../policy/retry-schedule';
 
 /** Upper bound of the consumer's fetch wait (kafkajs default); kept below the heartbeat interval too. */
 const MAX_FETCH_WAIT_MS = 5_000;
+/**
+ * Records handed to the core in one go. A fetch holds up to 1 MB per partition, thousands of records: between
+ * slices the event loop runs, so handlers' I/O, timers and the rest of the application are not held up while a
+ * large fetch is taken in.
+ */
+const HAND_OVER_SLICE = 128;
 /** Delays between attempts to restart a consumer that kafkajs gave up on: doubling, capped. */
 const RESTART_DELAY_MS = { initial: 1_000, max: 30_000 };
 
@@ -276,8 +282,9 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * Hands every record of the batch to the core and resolves its offset so fetching moves on. Waits while
-   * the core's buffer is full. Stops early, leaving the rest unresolved (fetched again later), when intake
+   * Hands every record of the batch to the core and resolves its offset so fetching moves on, in slices of
+   * `HAND_OVER_SLICE` records with a turn of the event loop between them. Waits while the core's buffer is
+   * full. Stops early, leaving the rest unresolved (fetched again later), when intake
    * stopped, the consumer stops or the partition was revoked. Never throws.
    */
   private async onBatch({
@@ -294,10 +301,17 @@ export class KafkaTransport implements Transport {
     // Ownership can only change across an await, so it is checked there, not per record; the offset is
     // resolved once for the records handed over so far (per-record resolving parses an offset each time).
     let handedOver: string | undefined;
+    let sinceYield = 0;
     for (const record of batch.messages) {
       if (!this.gate.isOpen) {
         if (handedOver !== undefined) resolveOffset(handedOver);
         if (!(await this.awaitIntake(heartbeat, current))) return;
+        sinceYield = 0;
+      } else if (++sinceYield > HAND_OVER_SLICE) {
+        if (handedOver !== undefined) resolveOffset(handedOver);
+        await new Promise<void>((resolve) => setImmediate(resolve)); // one turn of the event loop
+        if (!current()) return;
+        sinceYield = 0;
       }
       if (watermark.track(Number(record.offset))) {
         this.handOver(
