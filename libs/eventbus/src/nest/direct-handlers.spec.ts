@@ -16,7 +16,7 @@ import {
   type NestInterceptor,
   type Type,
 } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
+import { ModulesContainer, type ModuleRef } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -106,7 +106,7 @@ const extrasOf = (type: Type, method: string): object =>
 
 async function directHandlers(controllers: Type[], configure?: (config: never) => void) {
   const moduleRef = await Test.createTestingModule({ controllers }).compile();
-  const config = applicationConfigOf(moduleRef);
+  const config = applicationConfigOf(moduleRef as unknown as ModuleRef);
   configure?.(config as never);
   return new DirectHandlers(moduleRef.get(ModulesContainer), config);
 }
