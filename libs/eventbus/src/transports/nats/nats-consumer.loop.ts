@@ -4,6 +4,7 @@ import type { DeadLetterInfo, DeliverFn } from '../transport.port';
 import type { NatsConsumerProvisioner, NatsConsumerSpec } from './nats-consumer.provisioner';
 import type { NatsDeadLetterPublisher } from './nats-dead-letter.publisher';
 import { NatsDeliveryTracker } from './nats-delivery.tracker';
+import { readDeliveryInfo } from './nats-delivery-info';
 import { NatsInboundMessage, type NatsSettledOutcome, type NatsSettlement } from './nats-inbound-message';
 import { NatsPullRounds } from './nats-pull-rounds';
 import { NatsRecoveryBarrier } from './nats-recovery.barrier';
@@ -301,15 +302,17 @@ export class NatsConsumerLoop implements NatsSettlement {
   private receive(msg: JsMsg): void {
     if (this.revoked()) return;
     try {
-      const held = this.tracker.heldMessage(msg.seq);
+      const delivery = readDeliveryInfo(msg);
+      const sequence = delivery.streamSequence;
+      const held = this.tracker.heldMessage(sequence);
       if (held) return held.refresh(msg);
-      const outcome = this.tracker.settledOutcome(msg.seq);
+      const outcome = this.tracker.settledOutcome(sequence);
       if (outcome) {
         if (outcome === 'ack') msg.ack();
         else msg.term();
-        return this.barrier.returned(msg.seq);
+        return this.barrier.returned(sequence);
       }
-      const message = new NatsInboundMessage(msg, this.o.topic, this);
+      const message = new NatsInboundMessage(msg, this.o.topic, this, delivery);
       if (this.state === 'stopped') return message.release();
       this.tracker.hold(message);
       if (!this.barrier.holds(message)) this.admit(message);

@@ -27,6 +27,17 @@ describe('parseHeaderBlock', () => {
     expect(parsed).toEqual(fromNatsHeaders(encoded));
   });
 
+  it('drops nats- headers in any case and keeps names that only look alike', () => {
+    const encoded = block((h) => {
+      h.set('NATS-Sequence', '1');
+      h.set('nats-x', '2');
+      h.set('natsx', '3');
+      h.set('nats_y', '4');
+      h.set('nat', '5');
+    });
+    expect(parseHeaderBlock(encoded).headers).toEqual({ natsx: '3', nats_y: '4', nat: '5' });
+  });
+
   it('keeps the first value of a repeated name, as MsgHdrs.get does', () => {
     const encoded = block((h) => {
       h.append('a', '1');

@@ -22,7 +22,7 @@ const BROKER_HEADER_PREFIX = 'nats-';
 export function toNatsHeaders(record: Readonly<Record<string, string>>, key: string | undefined): MsgHdrs {
   const h = natsHeaders();
   for (const [name, value] of Object.entries(record)) {
-    if (name.toLowerCase().startsWith(BROKER_HEADER_PREFIX) || name === NatsHeaders.key) continue;
+    if (isBrokerHeader(name) || name === NatsHeaders.key) continue;
     h.set(name, oneLine(value));
   }
   if (key !== undefined) h.set(NatsHeaders.key, oneLine(key));
@@ -87,7 +87,18 @@ export function parseHeaderBlock(block: Uint8Array): ReadHeaders {
 
 function addHeader(read: ReadHeaders, name: string, value: string): void {
   if (name === NatsHeaders.key) read.key = value;
-  else if (!name.toLowerCase().startsWith(BROKER_HEADER_PREFIX)) read.headers[name] = value;
+  else if (!isBrokerHeader(name)) read.headers[name] = value;
+}
+
+/** Whether the name starts with `BROKER_HEADER_PREFIX`, in any case (without a lower-cased copy: hot path). */
+function isBrokerHeader(name: string): boolean {
+  if (name.length < BROKER_HEADER_PREFIX.length) return false;
+  const last = BROKER_HEADER_PREFIX.length - 1; // the '-'
+  for (let i = 0; i < last; i++) {
+    // `| 0x20` lower-cases an ASCII letter.
+    if ((name.charCodeAt(i) | 0x20) !== BROKER_HEADER_PREFIX.charCodeAt(i)) return false;
+  }
+  return name.charCodeAt(last) === BROKER_HEADER_PREFIX.charCodeAt(last);
 }
 
 const EMPTY = new Uint8Array(0);

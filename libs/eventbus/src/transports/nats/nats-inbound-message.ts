@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { DeadLetterInfo, InboundMessage } from '../transport.port';
 import { MessageRevokedError } from '../../errors/message-revoked.error';
+import type { DeliveryInfo } from './nats-delivery-info';
 import { readDeliveredHeaders } from './nats-headers';
 
 /** How a message ended on this instance: acknowledged, or terminated after it was dead-lettered. */
@@ -58,6 +59,7 @@ export class NatsInboundMessage implements InboundMessage {
     msg: JsMsg,
     topic: string,
     private readonly settlement: NatsSettlement,
+    delivery: DeliveryInfo,
   ) {
     const { headers, key } = readDeliveredHeaders(msg);
     this.topic = topic;
@@ -66,11 +68,9 @@ export class NatsInboundMessage implements InboundMessage {
     this.headers = headers;
     const data = msg.data;
     this.value = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.sequence = msg.seq;
-    // `info` is parsed from the reply subject once and cached; `msg.timestampNanos` would parse it again.
-    const info = msg.info;
-    this.deliveryCount = info.deliveryCount;
-    this.publishedAt = Math.floor(info.timestampNanos / 1_000_000);
+    this.sequence = delivery.streamSequence;
+    this.deliveryCount = delivery.deliveryCount;
+    this.publishedAt = delivery.timestampMs;
     this.raw = msg;
     this.current = msg;
   }
