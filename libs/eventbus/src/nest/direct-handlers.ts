@@ -70,8 +70,7 @@ export class DirectHandlers {
     }
     const params = plainParams(
       Reflect.getMetadata(PARAM_ARGS_METADATA, instance.constructor, key) as
-        | Record<string, ParamMetadata>
-        | undefined,
+        Record<string, ParamMetadata> | undefined,
     );
     if (!params) return undefined;
     const fn = (originalMethodOf(target) ?? target) as (...args: unknown[]) => unknown;

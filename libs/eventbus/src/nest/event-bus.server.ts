@@ -70,7 +70,8 @@ export type EventBusServerEvents = Record<DispatcherEventType, (event: Dispatche
 };
 
 /** One handler of a pattern: called directly (nothing bound to it), or through Nest's pipeline. */
-type HandlerCall = { readonly direct: DirectHandler } | { readonly direct?: undefined; readonly nest: MessageHandler };
+type HandlerCall =
+  { readonly direct: DirectHandler } | { readonly direct?: undefined; readonly nest: MessageHandler };
 
 interface Route {
   /** The Nest pattern its handlers are registered under. */
@@ -86,7 +87,7 @@ interface Route {
  * The Nest custom transport. Consumes every topic that has a `@DomainEvent` (envelope semantics), `@RawEvent` or
  * plain `@EventPattern` handler (raw semantics), hands each message to the ordered dispatcher, and turns the
  * handlers' outcome — after Nest's guards, pipes, interceptors and exception filters — into an acknowledgement
- * decision.
+ * decision. A handler with none of those bound is called directly, without Nest's pipeline (`DirectHandlers`).
  *
  * Several handlers of one topic run one after another in declaration order, each at most once per attempt; the
  * next starts only after the previous succeeded, and the first that does not succeed (a throw, or a returned
