@@ -516,21 +516,23 @@ export class EventBusServer
 
   private report(event: DispatcherEvent): void {
     const { topic, sequence } = event.job.message;
-    const where = `${topic}#${sequence} (attempt ${event.attempt})`;
+    // Built only for the events that are logged: 'handled' is most of them.
+    const line = () =>
+      `${event.type}: ${topic}#${sequence} (attempt ${event.attempt}): ${event.reason ?? ''}`;
     switch (event.type) {
       case 'dead-lettered':
       case 'dropped':
       case 'timed-out':
       case 'abandoned':
-        this.logger.warn(`${event.type}: ${where}: ${event.reason ?? ''}`);
+        this.logger.warn(line());
         break;
       case 'settlement-failed':
-        this.logger.error(`${event.type}: ${where}: ${event.reason ?? ''}`);
+        this.logger.error(line());
         this.notify('error', new SettlementError(topic, sequence, event.reason ?? 'settlement failed'));
         break;
       case 'discarded':
       case 'retry-scheduled':
-        this.logger.debug?.(`${event.type}: ${where}: ${event.reason ?? ''}`);
+        this.logger.debug?.(line());
         break;
     }
     this.observer.event(event);

@@ -27,6 +27,11 @@ describe('parseHeaderBlock', () => {
     expect(parsed).toEqual(fromNatsHeaders(encoded));
   });
 
+  it('trims values as nats.js does', () => {
+    const raw = new TextEncoder().encode('NATS/1.0\r\na:  \t v 1 \t\r\nb:\u00a0w\u00a0\r\nc:\r\n\r\n');
+    expect(parseHeaderBlock(raw).headers).toEqual({ a: 'v 1', b: 'w', c: '' });
+  });
+
   it('drops nats- headers in any case and keeps names that only look alike', () => {
     const encoded = block((h) => {
       h.set('NATS-Sequence', '1');

@@ -78,11 +78,25 @@ export function parseHeaderBlock(block: Uint8Array): ReadHeaders {
     if (colon !== -1 && colon < end) {
       const name = text.slice(start, colon);
       const seen = name === NatsHeaders.key ? read.key !== undefined : Object.hasOwn(read.headers, name);
-      if (!seen) addHeader(read, name, text.slice(colon + 1, end).trim());
+      if (!seen) addHeader(read, name, trimmedSlice(text, colon + 1, end));
     }
     start = end;
   }
   return read;
+}
+
+/** `text.slice(from, to).trim()` without the untrimmed copy (a value follows ": "). */
+function trimmedSlice(text: string, from: number, to: number): string {
+  while (from < to && isTrimmed(text.charCodeAt(from))) from++;
+  while (to > from && isTrimmed(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+/** What `String.prototype.trim` removes (ASCII whitespace and the Unicode spaces it knows). */
+function isTrimmed(code: number): boolean {
+  return code <= 0x20
+    ? code === 0x20 || (code >= 0x09 && code <= 0x0d)
+    : code >= 0x80 && String.fromCharCode(code).trim() === '';
 }
 
 function addHeader(read: ReadHeaders, name: string, value: string): void {
