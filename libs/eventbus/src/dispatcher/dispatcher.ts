@@ -164,7 +164,8 @@ export class Dispatcher {
       if (mailbox.entries.length === 0) this.remove(mailbox);
     }
     if (!(await this.whenIdle(timeoutMs))) {
-      for (const entry of [...this.running]) entry.stop?.(new ShutdownAbort('dispatcher is shutting down'));
+      for (const entry of [...this.running])
+        entry.stop?.stop(new ShutdownAbort('dispatcher is shutting down'));
       await this.whenIdle(CLOSE_MARGIN_MS);
     }
     let unconfirmed = 0;

@@ -26,7 +26,7 @@ export interface AttemptReports {
  * event of the aggregate) never overlaps it and its concurrency slot stays taken. Only when the handler is
  * still running `timeoutGraceMs` after the timeout is it abandoned: `done` is called and the call is left
  * to finish on its own. `entry.stop(reason)` ends the attempt at once as failed with `reason` (shutdown).
- * Callback-based rather than async: this is the per-message hot path.
+ * One object per attempt and no closures besides the result's callbacks: this is the per-message hot path.
  */
 export function runAttempt(
   entry: MailboxEntry,
@@ -34,49 +34,89 @@ export function runAttempt(
   reports: AttemptReports,
   done: (decision: AckDecision) => void,
 ): void {
-  const { handlerTimeoutMs, timeoutGraceMs } = limits;
-  const context = new AttemptAbort(entry.attempt);
-  let finished = false;
-  let timeout: HandlerTimeoutError | undefined;
-  let abandoned = false;
-  const finish = (decision: AckDecision) => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    entry.stop = undefined;
-    done(decision);
-  };
-  /** The handler's own outcome counts only when it came in time. */
-  const settle = (outcome: () => AckDecision) => {
-    if (abandoned) return reports.abandonedEnded();
-    finish(timeout ? decisionForError(timeout) : outcome());
-  };
-  entry.stop = (reason) => {
-    context.abort(reason);
-    finish(decisionForError(reason));
-  };
-  let timer = setTimeout(() => {
-    timeout = new HandlerTimeoutError(handlerTimeoutMs);
-    reports.timedOut(entry, `no result within ${handlerTimeoutMs} ms; ctx.signal aborted`);
-    context.abort(timeout);
-    timer = setTimeout(() => {
-      abandoned = true;
-      reports.abandoned(
-        entry,
-        `still running ${timeoutGraceMs} ms after its timeout; no longer waited for (it may still be running)`,
-      );
-      finish(decisionForError(timeout));
-    }, timeoutGraceMs);
-  }, handlerTimeoutMs);
-  let result: Promise<AckDecision>;
-  try {
-    result = Promise.resolve(entry.job.run(context));
-  } catch (error) {
-    queueMicrotask(() => settle(() => decisionForError(error)));
-    return;
+  new Attempt(entry, limits, reports, done).start();
+}
+
+class Attempt {
+  private readonly context: AttemptAbort;
+  private finished = false;
+  private timeout: HandlerTimeoutError | undefined;
+  private abandoned = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly entry: MailboxEntry,
+    private readonly limits: AttemptLimits,
+    private readonly reports: AttemptReports,
+    private readonly done: (decision: AckDecision) => void,
+  ) {
+    this.context = new AttemptAbort(entry.attempt);
   }
-  result.then(
-    (decision) => settle(() => decisionForResult(decision)),
-    (error: unknown) => settle(() => decisionForError(error)),
-  );
+
+  start(): void {
+    this.entry.stop = this;
+    this.timer = setTimeout(timedOut, this.limits.handlerTimeoutMs, this);
+    let result: Promise<AckDecision>;
+    try {
+      result = Promise.resolve(this.entry.job.run(this.context));
+    } catch (error) {
+      queueMicrotask(() => this.settle(true, error));
+      return;
+    }
+    result.then(
+      (decision) => this.settle(false, decision),
+      (error: unknown) => this.settle(true, error),
+    );
+  }
+
+  /** Shutdown: ends the attempt at once as failed with `reason` and aborts its signal. */
+  stop(reason: unknown): void {
+    this.context.abort(reason);
+    this.finish(decisionForError(reason));
+  }
+
+  onTimeout(): void {
+    const { handlerTimeoutMs, timeoutGraceMs } = this.limits;
+    const timeout = (this.timeout = new HandlerTimeoutError(handlerTimeoutMs));
+    this.reports.timedOut(this.entry, `no result within ${handlerTimeoutMs} ms; ctx.signal aborted`);
+    this.context.abort(timeout);
+    this.timer = setTimeout(abandon, timeoutGraceMs, this);
+  }
+
+  onGraceOver(): void {
+    this.abandoned = true;
+    this.reports.abandoned(
+      this.entry,
+      `still running ${this.limits.timeoutGraceMs} ms after its timeout; no longer waited for (it may still be running)`,
+    );
+    this.finish(decisionForError(this.timeout));
+  }
+
+  /** The handler settled (`failed`: with `outcome` as its error): its own outcome counts only when it came in time. */
+  private settle(failed: boolean, outcome: unknown): void {
+    if (this.abandoned) return this.reports.abandonedEnded();
+    this.finish(
+      this.timeout
+        ? decisionForError(this.timeout)
+        : failed
+          ? decisionForError(outcome)
+          : decisionForResult(outcome),
+    );
+  }
+
+  private finish(decision: AckDecision): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.entry.stop = undefined;
+    this.done(decision);
+  }
+}
+
+function timedOut(attempt: Attempt): void {
+  attempt.onTimeout();
+}
+
+function abandon(attempt: Attempt): void {
+  attempt.onGraceOver();
 }
