@@ -61,8 +61,9 @@ class ShutdownAbort extends Error {
  * - Empty mailboxes are removed at once, so memory follows the number of buffered jobs, not of keys seen.
  */
 export class Dispatcher {
+  /** The live mailboxes: by ordering key, and those of jobs without one. */
   private readonly mailboxes = new Map<string, Mailbox>();
-  private readonly live = new Set<Mailbox>();
+  private readonly keyless = new Set<Mailbox>();
   private readonly ready = new FifoQueue<Mailbox>();
   private readonly running = new Set<MailboxEntry>();
   private bufferedCount = 0;
@@ -93,7 +94,7 @@ export class Dispatcher {
 
   /** Mailboxes holding at least one job (0 when idle). */
   get liveMailboxes(): number {
-    return this.live.size;
+    return this.mailboxes.size + this.keyless.size;
   }
 
   /** Attempts holding a concurrency slot now (timed-out ones included until they settle or are abandoned). */
@@ -107,7 +108,7 @@ export class Dispatcher {
    */
   oldestHeads(now = Date.now()): Map<string, { job: DispatchJob; ageMs: number }> {
     const oldest = new Map<string, { job: DispatchJob; ageMs: number }>();
-    for (const mailbox of this.live) {
+    for (const mailbox of this.live()) {
       const head = mailbox.head;
       if (!head) continue;
       const ageMs = now - mailbox.headSince;
@@ -131,7 +132,7 @@ export class Dispatcher {
     if (!mailbox) {
       mailbox = new Mailbox(key);
       if (key !== undefined) this.mailboxes.set(key, mailbox);
-      this.live.add(mailbox);
+      else this.keyless.add(mailbox);
     }
     mailbox.insert(entry);
     this.enqueue(mailbox);
@@ -152,7 +153,7 @@ export class Dispatcher {
     this.closing = true;
     for (const wake of this.pauses) wake();
     this.pauses.clear();
-    for (const mailbox of [...this.live]) {
+    for (const mailbox of this.live()) {
       if (mailbox.retryTimer) {
         clearTimeout(mailbox.retryTimer);
         mailbox.retryTimer = undefined;
@@ -169,7 +170,7 @@ export class Dispatcher {
       await this.whenIdle(CLOSE_MARGIN_MS);
     }
     let unconfirmed = 0;
-    for (const mailbox of [...this.live]) {
+    for (const mailbox of this.live()) {
       for (const entry of mailbox.entries.splice(0)) {
         if (!entry.settled) {
           this.release(entry);
@@ -417,7 +418,12 @@ export class Dispatcher {
 
   private remove(mailbox: Mailbox): void {
     if (mailbox.key !== undefined) this.mailboxes.delete(mailbox.key);
-    this.live.delete(mailbox);
+    else this.keyless.delete(mailbox);
+  }
+
+  /** A snapshot of the live mailboxes (safe to change them while iterating). */
+  private live(): Mailbox[] {
+    return [...this.mailboxes.values(), ...this.keyless];
   }
 
   private updatePressure(): void {

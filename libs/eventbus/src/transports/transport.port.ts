@@ -43,6 +43,9 @@ export interface DeadLetterInfo {
  * One delivered message as an adapter hands it to the core. The core settles it exactly once with
  * `ack`, `deadLetter` or `release`; the adapter owns what that means on its broker.
  */
+/** What `ack()` returns when it settled at once: one resolved promise, shared (the per-message hot path). */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 export interface InboundMessage {
   readonly topic: string;
   /** Broker-level key: the Kafka message key or the ordering key header; undefined when there is none. */

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
 import { MessageRevokedError } from '../../errors/message-revoked.error';
-import type { DeadLetterInfo, InboundMessage } from '../transport.port';
+import { SETTLED, type DeadLetterInfo, type InboundMessage } from '../transport.port';
 import type { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
 import { stringHeaders } from './kafka-headers';
 import type { PartitionWatermark } from './partition-watermark';
@@ -44,8 +44,9 @@ export class KafkaInboundMessage implements InboundMessage {
     return this.watermark.revoked;
   }
 
-  async ack(): Promise<void> {
+  ack(): Promise<void> {
     this.settle();
+    return SETTLED;
   }
 
   deadLetter(info: DeadLetterInfo): Promise<void> {

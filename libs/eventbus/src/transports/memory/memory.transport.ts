@@ -2,15 +2,16 @@ import { TransportClosedError } from '../../errors/transport-closed.error';
 import type { MemoryTransportOptions } from '../../options/event-bus.options';
 import type { AdapterContext } from '../adapter-context';
 import { deadLetterHeaders } from '../dead-letter-headers';
-import type {
-  DeadLetterInfo,
-  DeliverFn,
-  InboundMessage,
-  LagSample,
-  OutboundMessage,
-  SubscriptionSpec,
-  Transport,
-  TransportHealth,
+import {
+  SETTLED,
+  type DeadLetterInfo,
+  type DeliverFn,
+  type InboundMessage,
+  type LagSample,
+  type OutboundMessage,
+  type SubscriptionSpec,
+  type Transport,
+  type TransportHealth,
 } from '../transport.port';
 import { MemoryBroker, type MemoryMember, type MemoryRecord } from './memory-broker';
 
@@ -149,8 +150,9 @@ class MemoryInboundMessage implements InboundMessage {
     this.publishedAt = raw.publishedAt;
   }
 
-  async ack(): Promise<void> {
+  ack(): Promise<void> {
     this.settle('ack');
+    return SETTLED;
   }
 
   async deadLetter(info: DeadLetterInfo): Promise<void> {

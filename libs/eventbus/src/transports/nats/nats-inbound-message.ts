@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { DeadLetterInfo, InboundMessage } from '../transport.port';
+import { SETTLED, type DeadLetterInfo, type InboundMessage } from '../transport.port';
 import { MessageRevokedError } from '../../errors/message-revoked.error';
 import type { DeliveryInfo } from './nats-delivery-info';
 import { readDeliveredHeaders } from './nats-headers';
@@ -81,9 +81,8 @@ export class NatsInboundMessage implements InboundMessage {
   }
 
   ack(): Promise<void> {
-    if (this.done) return Promise.resolve();
-    this.finish('ack');
-    return Promise.resolve();
+    if (!this.done) this.finish('ack');
+    return SETTLED;
   }
 
   deadLetter(info: DeadLetterInfo): Promise<void> {
