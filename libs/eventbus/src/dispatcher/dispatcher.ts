@@ -166,7 +166,7 @@ export class Dispatcher {
     }
     if (!(await this.whenIdle(timeoutMs))) {
       for (const entry of [...this.running])
-        entry.stop?.stop(new ShutdownAbort('dispatcher is shutting down'));
+        entry.running?.stop(new ShutdownAbort('dispatcher is shutting down'));
       await this.whenIdle(CLOSE_MARGIN_MS);
     }
     let unconfirmed = 0;

@@ -9,8 +9,8 @@ export interface MailboxEntry {
   settled: boolean;
   /** The settlement is complete (or given up at the end of `close()`): the job no longer counts as buffered. */
   done: boolean;
-  /** While an attempt runs: `stop(reason)` ends it at once, as failed with `reason`, and aborts its signal (shutdown). */
-  stop?: { stop(reason: unknown): void };
+  /** The attempt under way: `running.stop(reason)` ends it at once, as failed with `reason`, and aborts its signal (shutdown). */
+  running?: { stop(reason: unknown): void };
 }
 
 /**

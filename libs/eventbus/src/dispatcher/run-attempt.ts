@@ -25,7 +25,7 @@ export interface AttemptReports {
  * whatever the handler still returns; but `done` waits until the handler settles, so a retry (or the next
  * event of the aggregate) never overlaps it and its concurrency slot stays taken. Only when the handler is
  * still running `timeoutGraceMs` after the timeout is it abandoned: `done` is called and the call is left
- * to finish on its own. `entry.stop(reason)` ends the attempt at once as failed with `reason` (shutdown).
+ * to finish on its own. `entry.running.stop(reason)` ends the attempt at once as failed with `reason` (shutdown).
  * One object per attempt and no closures besides the result's callbacks: this is the per-message hot path.
  */
 export function runAttempt(
@@ -54,7 +54,7 @@ class Attempt {
   }
 
   start(): void {
-    this.entry.stop = this;
+    this.entry.running = this;
     this.timer = setTimeout(timedOut, this.limits.handlerTimeoutMs, this);
     let result: Promise<AckDecision>;
     try {
@@ -108,7 +108,7 @@ class Attempt {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.timer);
-    this.entry.stop = undefined;
+    this.entry.running = undefined;
     this.done(decision);
   }
 }

@@ -1,9 +1,9 @@
 import type { ApplicationConfig, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { MetadataScanner } from '@nestjs/core';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
-import { catchError, isObservable, throwError } from 'rxjs';
 import type { EventBusContext } from './event-bus.context';
 import { originalMethodOf } from './original-error.capture';
+import { callTappingErrors } from './tap-errors';
 
 /** Calls a handler method with the arguments Nest's RPC pipeline would give it; returns what the method returns. */
 export type DirectHandler = (payload: unknown, context: EventBusContext) => unknown;
@@ -74,9 +74,18 @@ export class DirectHandlers {
     );
     if (!params) return undefined;
     const fn = (originalMethodOf(target) ?? target) as (...args: unknown[]) => unknown;
-    const call = withNestErrorLog(fn);
-    if (params.length === 2 && params[0]!.kind === 'payload' && params[0]!.property === undefined) {
-      if (params[1]!.kind === 'context') return (payload, context) => call(instance, [payload, context]);
+    const filter = new BaseRpcExceptionFilter();
+    // What the method throws is logged as Nest's default RPC filter logs it (the stream the filter returns,
+    // which would raise Nest's replacement error, is left unsubscribed), then passed on.
+    const log = (error: unknown) => void filter.catch(error, undefined as never);
+    const [first, second] = params;
+    if (
+      params.length === 2 &&
+      first!.kind === 'payload' &&
+      first!.property === undefined &&
+      second!.kind === 'context'
+    ) {
+      return (payload, context) => callTappingErrors(fn, instance, [payload, context], log);
     }
     return (payload, context) => {
       const args = params.map((p) =>
@@ -88,7 +97,7 @@ export class DirectHandlers {
               : (payload as Record<PropertyKey, unknown> | null | undefined)?.[p.property]
             : undefined,
       );
-      return call(instance, args);
+      return callTappingErrors(fn, instance, args, log);
     };
   }
 }
@@ -115,39 +124,6 @@ function plainParams(metadata: Record<string, ParamMetadata> | undefined): Param
     else return undefined;
   }
   return params;
-}
-
-/** Calls `fn` on the instance; what it throws or rejects with is logged as Nest's default filter logs it, then passed on. */
-function withNestErrorLog(fn: (...args: unknown[]) => unknown) {
-  const filter = new BaseRpcExceptionFilter();
-  const log = (error: unknown) => {
-    // The filter logs, and returns a stream that would raise Nest's replacement error: left unsubscribed.
-    filter.catch(error, undefined as never);
-  };
-  return (instance: object, args: unknown[]): unknown => {
-    let result: unknown;
-    try {
-      result = fn.apply(instance, args);
-    } catch (error) {
-      log(error);
-      throw error;
-    }
-    if (isObservable(result)) {
-      return result.pipe(
-        catchError((error: unknown) => {
-          log(error);
-          return throwError(() => error);
-        }),
-      );
-    }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      return Promise.resolve(result).catch((error: unknown) => {
-        log(error);
-        throw error;
-      });
-    }
-    return result;
-  };
 }
 
 /** The application's config, read from the container behind `moduleRef`; undefined when it cannot be read. */

@@ -47,6 +47,7 @@ import {
 import { EventBusContext } from './event-bus.context';
 import { applicationConfigOf, DirectHandlers, type DirectHandler } from './direct-handlers';
 import { forgetCall, rememberCall } from './original-error.capture';
+import { isPromiseLike } from './tap-errors';
 import { hasProcessingHooks, processingStartHookOf, runWithProcessingHooks } from './processing-hooks';
 
 /** Lifecycle of `EventBusServer`, emitted by `server.status`. */
@@ -516,23 +517,20 @@ export class EventBusServer
 
   private report(event: DispatcherEvent): void {
     const { topic, sequence } = event.job.message;
-    // Built only for the events that are logged: 'handled' is most of them.
-    const line = () =>
-      `${event.type}: ${topic}#${sequence} (attempt ${event.attempt}): ${event.reason ?? ''}`;
     switch (event.type) {
       case 'dead-lettered':
       case 'dropped':
       case 'timed-out':
       case 'abandoned':
-        this.logger.warn(line());
+        this.logger.warn(logLine(event));
         break;
       case 'settlement-failed':
-        this.logger.error(line());
+        this.logger.error(logLine(event));
         this.notify('error', new SettlementError(topic, sequence, event.reason ?? 'settlement failed'));
         break;
       case 'discarded':
       case 'retry-scheduled':
-        this.logger.debug?.(line());
+        this.logger.debug?.(logLine(event));
         break;
     }
     this.observer.event(event);
@@ -572,8 +570,10 @@ function deadLettersRoute(
   return { pattern, topic, semantics: 'domain-event', maxAttempts: undefined, deadLetters: true };
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+/** How a dispatcher event is logged: `<type>: <topic>#<sequence> (attempt <n>): <reason>`. */
+function logLine(event: DispatcherEvent): string {
+  const { topic, sequence } = event.job.message;
+  return `${event.type}: ${topic}#${sequence} (attempt ${event.attempt}): ${event.reason ?? ''}`;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { catchError, isObservable, throwError } from 'rxjs';
 import { EventBusContext } from './event-bus.context';
+import { callTappingErrors } from './tap-errors';
 
 /** The context of each handler call under way, by the payload object it was given (and its `payload`). */
 const contextsByPayload = new Map<object, EventBusContext>();
@@ -56,28 +56,7 @@ export function originalMethodOf(fn: unknown): ((...args: never[]) => unknown) |
  */
 export function noteOriginalErrors<T extends (...args: never[]) => unknown>(method: T): T {
   function handler(this: unknown, ...args: unknown[]): unknown {
-    let result: unknown;
-    try {
-      result = method.apply(this, args as Parameters<T>);
-    } catch (error) {
-      noteOn(args, error);
-      throw error;
-    }
-    if (isObservable(result)) {
-      return result.pipe(
-        catchError((error: unknown) => {
-          noteOn(args, error);
-          return throwError(() => error);
-        }),
-      );
-    }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      return Promise.resolve(result).catch((error: unknown) => {
-        noteOn(args, error);
-        throw error;
-      });
-    }
-    return result;
+    return callTappingErrors(method, this, args, (error) => noteOn(args, error));
   }
   Object.defineProperty(handler, ORIGINAL_METHOD, { value: method });
   for (const key of Reflect.getOwnMetadataKeys(method)) {
