@@ -1,5 +1,6 @@
 import type * as PromClient from 'prom-client';
 import type { DeliverySemantics } from '../transports/transport.port';
+import { BatchedCounter, BatchedHistogram } from './batched-metrics';
 import type { MetricsSource } from './metrics-source';
 
 type Prom = typeof PromClient;
@@ -14,11 +15,11 @@ const END_TO_END_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 /** The metric objects of one registry and prefix, shared by every module instance writing there. */
 class MetricSet {
   readonly sources = new Set<MetricsSource>();
-  readonly messages: PromClient.Counter<'topic' | 'semantics' | 'outcome'>;
-  readonly handlerDuration: PromClient.Histogram<'topic' | 'outcome'>;
-  readonly endToEnd: PromClient.Histogram<'topic'>;
-  readonly published: PromClient.Counter<'topic' | 'status'>;
-  readonly publishDuration: PromClient.Histogram<'topic'>;
+  readonly messages: BatchedCounter;
+  readonly handlerDuration: BatchedHistogram;
+  readonly endToEnd: BatchedHistogram;
+  readonly published: BatchedCounter;
+  readonly publishDuration: BatchedHistogram;
 
   constructor(prom: Prom, registry: PromClient.Registry, prefix: string) {
     const sources = this.sources;
@@ -28,39 +29,49 @@ class MetricSet {
       return total;
     };
     const registers = [registry];
-    this.messages = new prom.Counter({
-      name: `${prefix}messages_total`,
-      help: 'Consumed messages by how they ended (handled, retried, dead_lettered, dropped, discarded, released, timed_out).',
-      labelNames: ['topic', 'semantics', 'outcome'],
-      registers,
-    });
-    this.handlerDuration = new prom.Histogram({
-      name: `${prefix}handler_duration_seconds`,
-      help: 'Duration of one handling attempt (all handlers of the topic), by outcome.',
-      labelNames: ['topic', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.endToEnd = new prom.Histogram({
-      name: `${prefix}end_to_end_seconds`,
-      help: 'Time from publish (broker timestamp) to successful handling.',
-      labelNames: ['topic'],
-      buckets: END_TO_END_BUCKETS,
-      registers,
-    });
-    this.published = new prom.Counter({
-      name: `${prefix}published_total`,
-      help: 'Publishes by status (ok: confirmed by the broker; error: rejected or timed out).',
-      labelNames: ['topic', 'status'],
-      registers,
-    });
-    this.publishDuration = new prom.Histogram({
-      name: `${prefix}publish_duration_seconds`,
-      help: 'Time until the broker confirmed (or refused) a publish.',
-      labelNames: ['topic'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.messages = new BatchedCounter(
+      {
+        name: `${prefix}messages_total`,
+        help: 'Consumed messages by how they ended (handled, retried, dead_lettered, dropped, discarded, released, timed_out).',
+        labelNames: ['topic', 'semantics', 'outcome'],
+      },
+      registry,
+    );
+    this.handlerDuration = new BatchedHistogram(
+      {
+        name: `${prefix}handler_duration_seconds`,
+        help: 'Duration of one handling attempt (all handlers of the topic), by outcome.',
+        labelNames: ['topic', 'outcome'],
+        buckets: DURATION_BUCKETS,
+      },
+      registry,
+    );
+    this.endToEnd = new BatchedHistogram(
+      {
+        name: `${prefix}end_to_end_seconds`,
+        help: 'Time from publish (broker timestamp) to successful handling.',
+        labelNames: ['topic'],
+        buckets: END_TO_END_BUCKETS,
+      },
+      registry,
+    );
+    this.published = new BatchedCounter(
+      {
+        name: `${prefix}published_total`,
+        help: 'Publishes by status (ok: confirmed by the broker; error: rejected or timed out).',
+        labelNames: ['topic', 'status'],
+      },
+      registry,
+    );
+    this.publishDuration = new BatchedHistogram(
+      {
+        name: `${prefix}publish_duration_seconds`,
+        help: 'Time until the broker confirmed (or refused) a publish.',
+        labelNames: ['topic'],
+        buckets: DURATION_BUCKETS,
+      },
+      registry,
+    );
     new prom.Gauge({
       name: `${prefix}buffered_messages`,
       help: 'Messages held in memory: running, waiting behind their aggregate, or waiting to retry.',
@@ -123,9 +134,6 @@ const sets = new WeakMap<object, Map<string, MetricSet>>();
  * one registry with one prefix share the metric objects; gauges add up what every running server reports.
  */
 export class EventBusMetrics {
-  /** Per metric, its children by label values (one map level per label, so a lookup allocates nothing). */
-  private readonly children = new Map<object, ChildTree>();
-
   private constructor(private readonly set: MetricSet) {}
 
   static create(prom: Prom, registry: PromClient.Registry | undefined, prefix: string): EventBusMetrics {
@@ -144,56 +152,19 @@ export class EventBusMetrics {
   }
 
   message(topic: string, semantics: DeliverySemantics, outcome: MessageOutcome): void {
-    this.child(this.set.messages, topic, semantics, outcome).inc();
+    this.set.messages.series(topic, semantics, outcome).inc();
   }
 
   handlerDuration(topic: string, outcome: MessageOutcome, seconds: number): void {
-    this.child(this.set.handlerDuration, topic, outcome).observe(seconds);
+    this.set.handlerDuration.series(topic, outcome).observe(seconds);
   }
 
   endToEnd(topic: string, seconds: number): void {
-    this.child(this.set.endToEnd, topic).observe(Math.max(0, seconds));
+    this.set.endToEnd.series(topic).observe(Math.max(0, seconds));
   }
 
   published(topic: string, ok: boolean, seconds: number): void {
-    this.child(this.set.published, topic, ok ? 'ok' : 'error').inc();
-    this.child(this.set.publishDuration, topic).observe(seconds);
+    this.set.published.series(topic, ok ? 'ok' : 'error').inc();
+    this.set.publishDuration.series(topic).observe(seconds);
   }
-
-  /**
-   * The metric's child for these label values, looked up once: prom-client hashes the label object on every
-   * `inc`/`observe` otherwise, which is most of a metric's cost on the per-message path.
-   */
-  private child<T extends { labels(...values: string[]): object }>(
-    metric: T,
-    first: string,
-    second?: string,
-    third?: string,
-  ): ReturnType<T['labels']> {
-    let tree = this.children.get(metric);
-    if (!tree) this.children.set(metric, (tree = new Map()));
-    let node = nodeIn(tree, first);
-    if (second !== undefined) node = nodeIn((node.next ??= new Map()), second);
-    if (third !== undefined) node = nodeIn((node.next ??= new Map()), third);
-    node.child ??=
-      third !== undefined
-        ? metric.labels(first, second!, third)
-        : second !== undefined
-          ? metric.labels(first, second)
-          : metric.labels(first);
-    return node.child as ReturnType<T['labels']>;
-  }
-}
-
-/** Children of a metric by their first label value; deeper labels in `next`. */
-type ChildTree = Map<string, ChildNode>;
-interface ChildNode {
-  child: object | undefined;
-  next: ChildTree | undefined;
-}
-
-function nodeIn(tree: ChildTree, value: string): ChildNode {
-  let node = tree.get(value);
-  if (!node) tree.set(value, (node = { child: undefined, next: undefined }));
-  return node;
 }
