@@ -5,6 +5,7 @@ import {
   Get,
   HttpException,
   Injectable,
+  Logger,
   Module,
   UseFilters,
   ValidationPipe,
@@ -17,7 +18,7 @@ import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { IsInt, IsString, Min } from 'class-validator';
 import { throwError, tap } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AckDecision,
   DeadLetterError,
@@ -152,6 +153,38 @@ describe('Nest integration (memory transport)', () => {
       discarded: 1,
       'retry-scheduled': 1,
     });
+  });
+
+  it("logs what a handler with nothing bound throws or rejects with, as Nest's RPC exception filter logs it", async () => {
+    const scope = uniqueName('logged');
+    const topic = `${scope}.orders`;
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const { bus, server } = await start(
+        { ...memory(scope), retry: { ...memory(scope).retry, maxAttempts: 1 } },
+        [
+          domainController({
+            [topic]: async (e) => {
+              if (e.aggregateId === 'throws') throw new Error('thrown by the handler');
+              await sleep(1);
+              throw new Error('rejected by the handler');
+            },
+          }),
+        ],
+      );
+      for (const aggregateId of ['throws', 'rejects']) {
+        await bus.publishDomainEvent(topic, { aggregateId, type: 'T', version: 1, payload: {} });
+      }
+      await waitFor(
+        () => server.counters?.['dead-lettered'] === 2,
+        () => JSON.stringify(server.counters),
+      );
+      const messages = logged.mock.calls.map(([error]) => (error instanceof Error ? error.message : error));
+      expect(messages.filter((m) => m === 'thrown by the handler')).toHaveLength(1);
+      expect(messages.filter((m) => m === 'rejected by the handler')).toHaveLength(1);
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it('lets a user @Catch filter map its own exception to a decision', async () => {

@@ -123,21 +123,24 @@ describe('DirectHandlers', () => {
     const direct = await directHandlers([Plain]);
     const envelope = { aggregateId: 'a', payload: { n: 1 } };
 
-    expect(direct.handlerFor(extrasOf(Plain, 'plain'))!(envelope, context)).toBe('plain-result');
-    direct.handlerFor(extrasOf(Plain, 'reordered'))!(envelope, context);
-    direct.handlerFor(extrasOf(Plain, 'raw'))!('body', context);
+    expect(direct.handlerFor(extrasOf(Plain, 'plain'))!.call(envelope, context)).toBe('plain-result');
+    direct.handlerFor(extrasOf(Plain, 'reordered'))!.call(envelope, context);
+    direct.handlerFor(extrasOf(Plain, 'raw'))!.call('body', context);
 
     expect(calls).toEqual([[envelope, context], [context, { n: 1 }], ['body']]);
   });
 
-  it("passes on what the method throws or rejects with, logged as Nest's default RPC filter logs it", async () => {
+  it("passes on what the method throws or rejects with, and logs it as Nest's default RPC filter logs it", async () => {
     const direct = await directHandlers([Plain]);
     const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const fails = direct.handlerFor(extrasOf(Plain, 'fails'))!;
+    const rejects = direct.handlerFor(extrasOf(Plain, 'rejects'))!;
 
-    expect(() => direct.handlerFor(extrasOf(Plain, 'fails'))!({}, context)).toThrow('handler failed');
-    await expect(direct.handlerFor(extrasOf(Plain, 'rejects'))!({}, context)).rejects.toThrow(
-      'handler rejected',
-    );
+    expect(() => fails.call({}, context)).toThrow('handler failed');
+    await expect(rejects.call({}, context)).rejects.toThrow('handler rejected');
+    expect(logged).not.toHaveBeenCalled();
+    fails.logError(new Error('handler failed'));
+    rejects.logError(new Error('handler rejected'));
 
     expect(logged.mock.calls.map(([error]) => (error as Error).message)).toEqual([
       'handler failed',

@@ -3,10 +3,14 @@ import { MetadataScanner } from '@nestjs/core';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import type { EventBusContext } from './event-bus.context';
 import { originalMethodOf } from './original-error.capture';
-import { callTappingErrors } from './tap-errors';
 
-/** Calls a handler method with the arguments Nest's RPC pipeline would give it; returns what the method returns. */
-export type DirectHandler = (payload: unknown, context: EventBusContext) => unknown;
+/** A handler method called with the arguments Nest's RPC pipeline would give it, without the pipeline. */
+export interface DirectHandler {
+  /** Calls the method; returns what it returns (a value, a promise or a stream) and throws what it throws. */
+  call(payload: unknown, context: EventBusContext): unknown;
+  /** Logs what the call threw, rejected with or its stream errored with, as Nest's default RPC filter logs it. */
+  logError(error: unknown): void;
+}
 
 // Nest's metadata keys (`@nestjs/common` and `@nestjs/microservices` constants) and `RpcParamtype` values.
 const ENHANCER_KEYS = ['__guards__', '__interceptors__', '__pipes__', '__exceptionFilters__'];
@@ -35,7 +39,7 @@ interface ParamMetadata {
  * does not starts with an empty config of its own, so reading the application's can only keep the pipeline
  * where it was not needed. Read after Nest registered the handlers, it holds at least what they were built with.
  *
- * What the method throws is logged by Nest's default RPC exception filter, as the pipeline would.
+ * What the method throws is passed on; `logError` logs it as Nest's default RPC exception filter would.
  */
 export class DirectHandlers {
   /** Per `@EventPattern` extras object (one per decorated method): its controller method, or null when several. */
@@ -73,32 +77,50 @@ export class DirectHandlers {
         Record<string, ParamMetadata> | undefined,
     );
     if (!params) return undefined;
-    const fn = (originalMethodOf(target) ?? target) as (...args: unknown[]) => unknown;
-    const filter = new BaseRpcExceptionFilter();
-    // What the method throws is logged as Nest's default RPC filter logs it (the stream the filter returns,
-    // which would raise Nest's replacement error, is left unsubscribed), then passed on.
-    const log = (error: unknown) => void filter.catch(error, undefined as never);
+    return new DirectCall(
+      (originalMethodOf(target) ?? target) as (...args: unknown[]) => unknown,
+      instance,
+      params,
+    );
+  }
+}
+
+class DirectCall implements DirectHandler {
+  /** What Nest's pipeline would do with an error no filter of the user's caught: log it. */
+  private readonly filter = new BaseRpcExceptionFilter();
+  /** `(@Payload() payload, @Ctx() context)`, the common shape: called without building an argument list. */
+  private readonly payloadThenContext: boolean;
+
+  constructor(
+    private readonly fn: (...args: unknown[]) => unknown,
+    private readonly instance: object,
+    private readonly params: readonly Param[],
+  ) {
     const [first, second] = params;
-    if (
+    this.payloadThenContext =
       params.length === 2 &&
-      first!.kind === 'payload' &&
-      first!.property === undefined &&
-      second!.kind === 'context'
-    ) {
-      return (payload, context) => callTappingErrors(fn, instance, [payload, context], log);
-    }
-    return (payload, context) => {
-      const args = params.map((p) =>
-        p.kind === 'context'
-          ? context
-          : p.kind === 'payload'
-            ? p.property === undefined
-              ? payload
-              : (payload as Record<PropertyKey, unknown> | null | undefined)?.[p.property]
-            : undefined,
-      );
-      return callTappingErrors(fn, instance, args, log);
-    };
+      first.kind === 'payload' &&
+      first.property === undefined &&
+      second.kind === 'context';
+  }
+
+  call(payload: unknown, context: EventBusContext): unknown {
+    if (this.payloadThenContext) return this.fn.call(this.instance, payload, context);
+    const args = this.params.map((p) =>
+      p.kind === 'context'
+        ? context
+        : p.kind === 'payload'
+          ? p.property === undefined
+            ? payload
+            : (payload as Record<PropertyKey, unknown> | null | undefined)?.[p.property]
+          : undefined,
+    );
+    return this.fn.apply(this.instance, args);
+  }
+
+  logError(error: unknown): void {
+    // The stream the filter returns (it would raise Nest's replacement error) is left unsubscribed.
+    void this.filter.catch(error, undefined as never);
   }
 }
 

@@ -47,6 +47,7 @@ import {
 import { EventBusContext } from './event-bus.context';
 import { applicationConfigOf, DirectHandlers, type DirectHandler } from './direct-handlers';
 import { forgetCall, rememberCall } from './original-error.capture';
+import { type Route, RoutedJob, type RoutedJobRunner } from './routed-job';
 import { isPromiseLike } from './tap-errors';
 import { hasProcessingHooks, processingStartHookOf, runWithProcessingHooks } from './processing-hooks';
 
@@ -70,19 +71,14 @@ export type EventBusServerEvents = Record<DispatcherEventType, (event: Dispatche
   error: (error: Error) => void;
 };
 
+/** Gives each handler call of one attempt its payload. */
+interface PayloadSource {
+  nextPayload(): unknown;
+}
+
 /** One handler of a pattern: called directly (nothing bound to it), or through Nest's pipeline. */
 type HandlerCall =
   { readonly direct: DirectHandler } | { readonly direct?: undefined; readonly nest: MessageHandler };
-
-interface Route {
-  /** The Nest pattern its handlers are registered under. */
-  readonly pattern: string;
-  readonly topic: string;
-  readonly semantics: DeliverySemantics;
-  readonly maxAttempts: number | undefined;
-  /** `@DeadLetters`: every message is handed over as a `DeadLetter`, never decoded by a codec. */
-  readonly deadLetters: boolean;
-}
 
 /**
  * The Nest custom transport. Consumes every topic that has a `@DomainEvent` (envelope semantics), `@RawEvent` or
@@ -222,7 +218,7 @@ export class EventBusServer
     pattern: string,
     packet: ReadPacket,
     context: EventBusContext,
-    payloads: () => unknown = () => packet.data,
+    payloads: PayloadSource = { nextPayload: () => packet.data },
   ): Promise<AckDecision> {
     const handlers =
       this.callsByPattern.get(pattern) ??
@@ -254,7 +250,7 @@ export class EventBusServer
   /** Runs the handlers one after another until one does not succeed; never rejects. */
   private async runHandlers(
     handlers: readonly HandlerCall[],
-    payloads: () => unknown,
+    payloads: PayloadSource,
     context: EventBusContext,
   ): Promise<AckDecision> {
     for (const handler of handlers) {
@@ -263,9 +259,9 @@ export class EventBusServer
       let inner: object | undefined;
       context.takeNotedError();
       try {
-        payload = payloads();
+        payload = payloads.nextPayload();
         let called: unknown;
-        if (handler.direct) called = handler.direct(payload, context);
+        if (handler.direct) called = handler.direct.call(payload, context);
         else {
           inner = rememberCall(payload, context);
           called = handler.nest(payload, context);
@@ -277,6 +273,7 @@ export class EventBusServer
           : result;
         decision = decisionForResult(value);
       } catch (error) {
+        handler.direct?.logError(error);
         decision = decisionForError(originalError(error, context));
       } finally {
         forgetCall(payload, inner);
@@ -459,52 +456,20 @@ export class EventBusServer
       dispatcher.submit(this.settledJob(message, route.semantics, decision));
       return;
     }
-    const transportName = this.transport!.name;
-    const decode = route.deadLetters
-      ? () => readDeadLetter({ ...message, id: (data as { id: string }).id })
-      : route.semantics === 'domain-event'
-        ? decodeEnvelope
-        : decodeRaw;
-    // Every handler call gets its own copy: a handler that mutates its payload changes nothing for the next
-    // handler or the next attempt. The copy decoded above serves the first call.
-    let unused: unknown = data;
-    const payloads = () => {
-      if (unused === undefined) return decode(message.value, message.headers);
-      const payload = unused;
-      unused = undefined;
-      return payload;
-    };
-    dispatcher.submit({
-      message,
-      semantics: route.semantics,
-      orderingKey: aggregateId === undefined ? undefined : `${message.topic}\u0000${aggregateId}`,
-      maxAttempts: route.maxAttempts,
-      run: (attempt) =>
-        this.observer.attempt(
-          {
-            topic: message.topic,
-            messageId:
-              route.semantics === 'domain-event' && !route.deadLetters
-                ? (data as { id: string }).id
-                : undefined,
-            aggregateId,
-            attempt: attempt.attempt,
-            partition: message.partition,
-            sequence: message.sequence,
-            key: message.key,
-            headers: message.headers,
-          },
-          route.semantics,
-          () =>
-            this.handleEvent(
-              route.pattern,
-              { pattern: route.pattern, data },
-              new EventBusContext([message, attempt, transportName, aggregateId]),
-              payloads,
-            ),
-        ),
-    });
+    dispatcher.submit(new RoutedJob(message, route, data, aggregateId, this.jobRunner));
   }
+
+  /** Where every routed job runs its attempts: observed, then through `handleEvent`. */
+  private readonly jobRunner: RoutedJobRunner = {
+    run: (job, attempt) => this.observer.attempt(job, attempt),
+    handle: (job, attempt) =>
+      this.handleEvent(
+        job.route.pattern,
+        job.packet,
+        new EventBusContext([job.message, attempt, this.transport!.name, job.aggregateId]),
+        job,
+      ),
+  };
 
   /** A job whose decision is known before any handler runs (undecodable or unrouted input). */
   private settledJob(

@@ -13,12 +13,13 @@ const OBSERVED: [string, string, number][] = [
 ];
 
 /** A registry of each kind holding the same observations, and how each renders them. */
-async function renderedBoth(
-  contentType: typeof prom.Registry.PROMETHEUS_CONTENT_TYPE | typeof prom.Registry.OPENMETRICS_CONTENT_TYPE,
-) {
-  const ours = new prom.Registry(contentType);
-  const theirs = new prom.Registry(contentType);
-  for (const registry of [ours, theirs]) registry.setDefaultLabels({ service: 'svc' });
+async function renderedBoth(contentType: prom.RegistryContentType) {
+  const ours = new prom.Registry<prom.RegistryContentType>();
+  const theirs = new prom.Registry<prom.RegistryContentType>();
+  for (const registry of [ours, theirs]) {
+    registry.setContentType(contentType);
+    registry.setDefaultLabels({ service: 'svc' });
+  }
   const histogram = new BatchedHistogram(
     { name: 'h_seconds', help: 'A histogram.', labelNames: ['topic', 'outcome'], buckets: BUCKETS },
     ours,

@@ -20,7 +20,10 @@ interface MetricData {
   readonly values: Sample[];
 }
 
-/** What to name and describe a metric, and which labels its samples carry, in the order `series()` takes them. */
+/** The part of a prom-client registry (of either content type) a metric registers with. */
+type MetricRegistry = Pick<PromClient.Registry, 'registerMetric'>;
+
+/** What to name and describe a metric, and which labels (at most 3) its samples carry, in the order `series()` takes them. */
 export interface BatchedMetricConfig {
   readonly name: string;
   readonly help: string;
@@ -49,29 +52,28 @@ abstract class BatchedMetric<S extends { readonly labels: Record<string, string>
   private tree: SeriesTree<S> = new Map();
   private all: S[] = [];
 
-  constructor(config: BatchedMetricConfig, registry: PromClient.Registry) {
+  constructor(config: BatchedMetricConfig, registry: MetricRegistry) {
+    if (config.labelNames.length > 3) throw new RangeError(`${config.name}: at most 3 labels`);
     this.name = config.name;
     this.help = config.help;
     this.labelNames = config.labelNames;
     registry.registerMetric(this as unknown as PromClient.Metric);
   }
 
-  /** The series of these label values (as many as `labelNames`, in order), created on first use. */
-  series(...values: string[]): S {
-    let tree = this.tree;
-    let node: SeriesNode<S> | undefined;
-    for (let i = 0; i < values.length; i++) {
-      if (node) tree = node.next ??= new Map();
-      node = tree.get(values[i]);
-      if (!node) tree.set(values[i], (node = { series: undefined, next: undefined }));
-    }
-    if (!node!.series) {
+  /** The series of these label values (one per label name, in order), created on first use. */
+  series(first = '', second = '', third = ''): S {
+    const depth = this.labelNames.length;
+    let node = nodeIn(this.tree, first);
+    if (depth > 1) node = nodeIn((node.next ??= new Map()), second);
+    if (depth > 2) node = nodeIn((node.next ??= new Map()), third);
+    if (!node.series) {
+      const values = [first, second, third];
       const labels: Record<string, string> = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i]));
-      node!.series = this.createSeries(labels);
-      this.all.push(node!.series);
+      node.series = this.createSeries(labels);
+      this.all.push(node.series);
     }
-    return node!.series;
+    return node.series;
   }
 
   /** Forgets every series (prom-client's `registry.resetMetrics()`); series handed out before stop counting. */
@@ -156,7 +158,7 @@ export class BatchedHistogram extends BatchedMetric<HistogramSeries> {
 
   constructor(
     config: BatchedMetricConfig & { readonly buckets: readonly number[] },
-    registry: PromClient.Registry,
+    registry: MetricRegistry,
   ) {
     super(config, registry);
     this.buckets = config.buckets;
@@ -182,4 +184,10 @@ export class BatchedHistogram extends BatchedMetric<HistogramSeries> {
     );
     return samples;
   }
+}
+
+function nodeIn<S>(tree: SeriesTree<S>, value: string): SeriesNode<S> {
+  let node = tree.get(value);
+  if (!node) tree.set(value, (node = { series: undefined, next: undefined }));
+  return node;
 }

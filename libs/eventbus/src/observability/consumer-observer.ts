@@ -1,3 +1,4 @@
+import type { AttemptContext } from '../dispatcher/dispatch-job';
 import type { DispatcherEvent, DispatcherEventType } from '../dispatcher/dispatcher-events';
 import type { AckDecision } from '../policy/ack-decision';
 import type { DeliverySemantics } from '../transports/transport.port';
@@ -16,6 +17,13 @@ const OUTCOME_OF_EVENT: Partial<Record<DispatcherEventType, MessageOutcome>> = {
   'timed-out': 'timed_out',
 };
 
+/** One handling attempt as the observer sees it: what its span describes, and the handlers to run. */
+export interface ObservedJob extends ProcessSpanInfo {
+  readonly semantics: DeliverySemantics;
+  /** Runs the handlers once; never rejects. */
+  handle(attempt: AttemptContext): Promise<AckDecision>;
+}
+
 /**
  * The consuming side of the integrations: every handling attempt runs in a `process <topic>` span and is timed
  * (`eventbus_handler_duration_seconds`, until the handlers really returned, also past a timeout); every
@@ -25,23 +33,22 @@ const OUTCOME_OF_EVENT: Partial<Record<DispatcherEventType, MessageOutcome>> = {
 export class ConsumerObserver {
   constructor(private readonly observability: Observability) {}
 
-  /** Runs one attempt observed. Without metrics and tracing it is `run()` itself. */
-  attempt(
-    info: ProcessSpanInfo,
-    semantics: DeliverySemantics,
-    run: () => Promise<AckDecision>,
-  ): Promise<AckDecision> {
+  /** Runs one attempt of `job` observed. Without metrics and tracing it is `job.handle(attempt)` itself. */
+  attempt(job: ObservedJob, attempt: AttemptContext): Promise<AckDecision> {
     const { metrics, tracing } = this.observability;
-    if (!metrics && !tracing) return run();
-    const started = performance.now();
-    const observe = (decision: AckDecision, end?: (outcome: string, error?: unknown) => void) => {
-      const outcome = attemptOutcome(decision, semantics);
-      metrics?.handlerDuration(info.topic, outcome, (performance.now() - started) / 1_000);
-      end?.(outcome, decision.kind === 'ack' || decision.kind === 'discard' ? undefined : decision.reason);
+    if (!metrics && !tracing) return job.handle(attempt);
+    const started = metrics ? performance.now() : 0;
+    const span = tracing?.startProcess(job, attempt.attempt);
+    const handled = span ? span.run(() => job.handle(attempt)) : job.handle(attempt);
+    return handled.then((decision) => {
+      const outcome = attemptOutcome(decision, job.semantics);
+      metrics?.handlerDuration(job.topic, outcome, (performance.now() - started) / 1_000);
+      span?.end(
+        outcome,
+        decision.kind === 'ack' || decision.kind === 'discard' ? undefined : decision.reason,
+      );
       return decision;
-    };
-    if (!tracing) return run().then((decision) => observe(decision));
-    return tracing.process(info, (end) => run().then((decision) => observe(decision, end)));
+    });
   }
 
   event(event: DispatcherEvent): void {

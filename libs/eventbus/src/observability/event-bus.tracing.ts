@@ -4,12 +4,11 @@ import { SpanAttributes } from './semconv';
 
 type Otel = typeof OtelApi;
 
-/** What a CONSUMER span describes. */
+/** What a CONSUMER span describes, besides the attempt. */
 export interface ProcessSpanInfo {
   readonly topic: string;
   readonly messageId: string | undefined;
   readonly aggregateId: string | undefined;
-  readonly attempt: number;
   readonly partition: number | undefined;
   /** Kafka offset, JetStream stream sequence, memory sequence. */
   readonly sequence: number;
@@ -20,8 +19,13 @@ export interface ProcessSpanInfo {
 /** Ends a span: `outcome` as an attribute, and error status when `error` is given. */
 export type EndSpan = (outcome: string | undefined, error?: unknown) => void;
 
+/** The `process <topic>` span of one attempt: `run` the handlers inside it, then `end` it. */
+export interface ProcessSpan {
+  run<T>(work: () => T): T;
+  readonly end: EndSpan;
+}
+
 const TRACER_NAME = 'nest-ordered-eventbus';
-const NO_SPAN: EndSpan = () => undefined;
 
 const headerGetter: OtelApi.TextMapGetter<Readonly<Record<string, string>>> = {
   keys: (carrier) => Object.keys(carrier),
@@ -71,19 +75,22 @@ export class EventBusTracing {
     return (outcome, error) => this.end(span, outcome, error);
   }
 
-  /** Runs `work` inside a new `process <topic>` span parented on the message's trace context. */
-  process<T>(info: ProcessSpanInfo, work: (end: EndSpan) => Promise<T>): Promise<T> {
+  /**
+   * Starts the `process <topic>` span of one attempt, parented on the context extracted from the message.
+   * Undefined when there is nothing to record or continue (no SDK, no trace context in the message): that span
+   * would be a no-op, so none is started and the handlers run in the context the attempt started in.
+   */
+  startProcess(info: ProcessSpanInfo, attempt: number): ProcessSpan | undefined {
     const { trace, context, propagation, SpanKind, ROOT_CONTEXT } = this.otel;
     const parent = propagation.extract(ROOT_CONTEXT, info.headers, headerGetter);
-    // No SDK and nothing extracted: the span would be an invalid no-op and the handlers' context the root one.
-    if (parent === ROOT_CONTEXT && !this.sdkRegistered()) return work(NO_SPAN);
+    if (parent === ROOT_CONTEXT && !this.sdkRegistered()) return undefined;
     const attributes: OtelApi.Attributes = {
       [SpanAttributes.messagingSystem]: this.system,
       [SpanAttributes.operationType]: 'process',
       [SpanAttributes.operationName]: 'process',
       [SpanAttributes.destinationName]: info.topic,
       [SpanAttributes.consumerGroupName]: this.consumerGroup,
-      [SpanAttributes.attempt]: info.attempt,
+      [SpanAttributes.attempt]: attempt,
     };
     if (info.messageId !== undefined) attributes[SpanAttributes.messageId] = info.messageId;
     if (info.aggregateId !== undefined) attributes[SpanAttributes.aggregateId] = info.aggregateId;
@@ -97,9 +104,11 @@ export class EventBusTracing {
       { kind: SpanKind.CONSUMER, attributes },
       parent,
     );
-    return context.with(trace.setSpan(parent, span), () =>
-      work((outcome, error) => this.end(span, outcome, error)),
-    );
+    const spanContext = trace.setSpan(parent, span);
+    return {
+      run: (work) => context.with(spanContext, work),
+      end: (outcome, error) => this.end(span, outcome, error),
+    };
   }
 
   private end(span: OtelApi.Span, outcome: string | undefined, error?: unknown): void {
