@@ -8,6 +8,7 @@ import { emptyCounters, type DispatcherEvent, type DispatcherEventType } from '.
 import { FifoQueue } from './fifo-queue';
 import { Mailbox, type MailboxEntry } from './mailbox';
 import { runAttempt, type AttemptReports } from './run-attempt';
+import { SETTLED } from '../transports/transport.port';
 
 /**
  * How long `close()` waits, after its timeout, for settlements already under way (acks, dead-letter writes)
@@ -65,7 +66,8 @@ export class Dispatcher {
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly keyless = new Set<Mailbox>();
   private readonly ready = new FifoQueue<Mailbox>();
-  private readonly running = new Set<MailboxEntry>();
+  /** Attempts holding a concurrency slot (each one's entry has `running` set until it ends). */
+  private runningCount = 0;
   private bufferedCount = 0;
   private abandonedCount = 0;
   private saturated = false;
@@ -99,7 +101,7 @@ export class Dispatcher {
 
   /** Attempts holding a concurrency slot now (timed-out ones included until they settle or are abandoned). */
   get runningAttempts(): number {
-    return this.running.size;
+    return this.runningCount;
   }
 
   /**
@@ -121,18 +123,21 @@ export class Dispatcher {
 
   /** Takes a delivered message. After `close()` started, the message is released at once. */
   submit(job: DispatchJob): void {
-    const entry: MailboxEntry = { job, attempt: 1, settled: false, done: false };
-    this.bufferedCount++;
-    if (this.closing) {
-      this.release(entry);
-      return;
-    }
     const key = job.orderingKey;
     let mailbox = key === undefined ? undefined : this.mailboxes.get(key);
     if (!mailbox) {
       mailbox = new Mailbox(key);
-      if (key !== undefined) this.mailboxes.set(key, mailbox);
-      else this.keyless.add(mailbox);
+      // A job submitted while closing is released below: its mailbox never becomes live.
+      if (!this.closing) {
+        if (key !== undefined) this.mailboxes.set(key, mailbox);
+        else this.keyless.add(mailbox);
+      }
+    }
+    const entry: MailboxEntry = { job, mailbox, attempt: 1, settled: false, done: false };
+    this.bufferedCount++;
+    if (this.closing) {
+      this.release(entry);
+      return;
     }
     mailbox.insert(entry);
     this.enqueue(mailbox);
@@ -165,8 +170,8 @@ export class Dispatcher {
       if (mailbox.entries.length === 0) this.remove(mailbox);
     }
     if (!(await this.whenIdle(timeoutMs))) {
-      for (const entry of [...this.running])
-        entry.running?.stop(new ShutdownAbort('dispatcher is shutting down'));
+      for (const mailbox of this.live())
+        mailbox.head?.running?.stop(new ShutdownAbort('dispatcher is shutting down'));
       await this.whenIdle(CLOSE_MARGIN_MS);
     }
     let unconfirmed = 0;
@@ -218,12 +223,11 @@ export class Dispatcher {
 
   private pump(): void {
     if (this.closing) return;
-    while (this.running.size < this.settings.maxConcurrency && this.ready.size > 0) {
+    while (this.runningCount < this.settings.maxConcurrency && this.ready.size > 0) {
       const mailbox = this.ready.shift()!;
       mailbox.queued = false;
       if (mailbox.busy || !mailbox.head) continue;
       mailbox.busy = true;
-      this.running.add(mailbox.head);
       this.runHead(mailbox);
     }
   }
@@ -233,23 +237,30 @@ export class Dispatcher {
     if (entry.job.message.isRevoked?.()) {
       // Another consumer owns it now and receives it again: drop it unhandled. No pump() here: the pump loop
       // that called us goes on (a rebalance can revoke thousands of buffered heads in a row).
-      this.running.delete(entry);
       this.release(entry);
       return this.freeHead(mailbox);
     }
-    this.attempt(entry, (decision) => {
-      this.pump();
-      this.apply(mailbox, entry, decision).catch((error: unknown) => {
-        // Unreachable by design; if it happens, hand the message back rather than lose or stall it.
-        this.emit('settlement-failed', entry, `settlement failed: ${describeError(error)}`);
-        this.release(entry);
-        this.afterSettlement(mailbox);
-      });
-    });
+    this.runningCount++;
+    runAttempt(entry, this.settings, this.attemptReports);
   }
 
-  /** Where every attempt reports its timeout and abandonment (one object, not one per attempt). */
+  /**
+   * Where every attempt reports its end, timeout and abandonment (one object, not closures per attempt). The slot
+   * stays taken until `finished`, also past a timeout (see `runAttempt`).
+   */
   private readonly attemptReports: AttemptReports = {
+    finished: (entry, decision) => {
+      this.runningCount--;
+      this.pump();
+      const { mailbox } = entry;
+      try {
+        this.apply(mailbox, entry, decision)?.catch((error: unknown) =>
+          this.applyFailed(mailbox, entry, error),
+        );
+      } catch (error) {
+        this.applyFailed(mailbox, entry, error);
+      }
+    },
     timedOut: (entry, reason) => this.emit('timed-out', entry, reason),
     abandoned: (entry, reason) => {
       this.abandonedCount++;
@@ -258,15 +269,15 @@ export class Dispatcher {
     abandonedEnded: () => this.abandonedCount--,
   };
 
-  /** Runs the head's attempt; the slot stays taken until `done`, also past a timeout (see `runAttempt`). */
-  private attempt(entry: MailboxEntry, done: (decision: AckDecision) => void): void {
-    runAttempt(entry, this.settings, this.attemptReports, (decision) => {
-      this.running.delete(entry);
-      done(decision);
-    });
+  /** Unreachable by design; if it happens, hand the message back rather than lose or stall it. */
+  private applyFailed(mailbox: Mailbox, entry: MailboxEntry, error: unknown): void {
+    this.emit('settlement-failed', entry, `settlement failed: ${describeError(error)}`);
+    this.release(entry);
+    this.afterSettlement(mailbox);
   }
 
-  private async apply(mailbox: Mailbox, entry: MailboxEntry, decision: AckDecision): Promise<void> {
+  /** Settles the entry as `decision` asks; a promise only while the settlement waits for the broker. */
+  private apply(mailbox: Mailbox, entry: MailboxEntry, decision: AckDecision): Promise<void> | void {
     if (entry.settled) return this.afterSettlement(mailbox);
     const { job } = entry;
     const raw = job.semantics === 'raw';
@@ -309,19 +320,37 @@ export class Dispatcher {
     }
   }
 
-  private async acknowledge(
+  /** Acknowledges; waits for the broker only when `ack()` did not settle at once (`SETTLED`). */
+  private acknowledge(
     mailbox: Mailbox,
     entry: MailboxEntry,
     type: DispatcherEventType,
     reason?: string,
-  ): Promise<void> {
+  ): Promise<void> | void {
     entry.settled = true;
+    let acked: Promise<void>;
     try {
-      await entry.job.message.ack();
+      acked = entry.job.message.ack();
     } catch (error) {
-      // The broker will deliver it again (at-least-once); the dispatcher's part is done.
-      this.emit('settlement-failed', entry, `ack failed: ${describeError(error)}`);
+      acked = Promise.reject(error);
     }
+    if (acked === SETTLED) return this.acknowledged(mailbox, entry, type, reason);
+    return acked.then(
+      () => this.acknowledged(mailbox, entry, type, reason),
+      (error: unknown) => {
+        // The broker will deliver it again (at-least-once); the dispatcher's part is done.
+        this.emit('settlement-failed', entry, `ack failed: ${describeError(error)}`);
+        this.acknowledged(mailbox, entry, type, reason);
+      },
+    );
+  }
+
+  private acknowledged(
+    mailbox: Mailbox,
+    entry: MailboxEntry,
+    type: DispatcherEventType,
+    reason?: string,
+  ): void {
     this.settled(entry, type, reason);
     this.afterSettlement(mailbox);
   }

@@ -3,6 +3,8 @@ import type { DispatchJob } from './dispatch-job';
 /** A job waiting in, or running at the head of, its mailbox. */
 export interface MailboxEntry {
   readonly job: DispatchJob;
+  /** The mailbox it waits in for its whole life. */
+  readonly mailbox: Mailbox;
   /** 1-based handler attempts of this delivery in this process. */
   attempt: number;
   /** A settlement (ack, dead-letter, release) has started; no other may start. */
@@ -35,7 +37,8 @@ export class Mailbox {
     // Never move ahead of the head while it is busy: it already started.
     const floor = this.busy ? 1 : 0;
     while (i > floor && this.entries[i - 1].job.message.sequence > sequence) i--;
-    this.entries.splice(i, 0, entry);
+    if (i === this.entries.length) this.entries.push(entry);
+    else this.entries.splice(i, 0, entry);
     if (i === 0) this.headSince = Date.now();
   }
 

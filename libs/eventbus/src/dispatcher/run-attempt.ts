@@ -10,8 +10,12 @@ export interface AttemptLimits {
   readonly timeoutGraceMs: number;
 }
 
-/** Where an attempt reports that it timed out, was abandoned after its grace period, and ended after that. */
+/**
+ * Where an attempt reports its end (`finished`, exactly once, never synchronously, with its decision), that it
+ * timed out, was abandoned after its grace period, and ended after that.
+ */
 export interface AttemptReports {
+  readonly finished: (entry: MailboxEntry, decision: AckDecision) => void;
   readonly timedOut: (entry: MailboxEntry, reason: string) => void;
   readonly abandoned: (entry: MailboxEntry, reason: string) => void;
   /** An abandoned call finally settled (never called for a call that never does). */
@@ -19,22 +23,17 @@ export interface AttemptReports {
 }
 
 /**
- * Runs one attempt of `entry` and calls `done` exactly once, never synchronously, with its decision.
+ * Runs one attempt of `entry` and reports `finished` exactly once, never synchronously, with its decision.
  *
  * After `handlerTimeoutMs` the signal is aborted and the attempt counts as failed with `HandlerTimeoutError`,
- * whatever the handler still returns; but `done` waits until the handler settles, so a retry (or the next
+ * whatever the handler still returns; but `finished` waits until the handler settles, so a retry (or the next
  * event of the aggregate) never overlaps it and its concurrency slot stays taken. Only when the handler is
- * still running `timeoutGraceMs` after the timeout is it abandoned: `done` is called and the call is left
+ * still running `timeoutGraceMs` after the timeout is it abandoned: `finished` is reported and the call is left
  * to finish on its own. `entry.running.stop(reason)` ends the attempt at once as failed with `reason` (shutdown).
  * One object per attempt and no closures besides the result's callbacks: this is the per-message hot path.
  */
-export function runAttempt(
-  entry: MailboxEntry,
-  limits: AttemptLimits,
-  reports: AttemptReports,
-  done: (decision: AckDecision) => void,
-): void {
-  new Attempt(entry, limits, reports, done).start();
+export function runAttempt(entry: MailboxEntry, limits: AttemptLimits, reports: AttemptReports): void {
+  new Attempt(entry, limits, reports).start();
 }
 
 class Attempt {
@@ -48,7 +47,6 @@ class Attempt {
     private readonly entry: MailboxEntry,
     private readonly limits: AttemptLimits,
     private readonly reports: AttemptReports,
-    private readonly done: (decision: AckDecision) => void,
   ) {
     this.context = new AttemptAbort(entry.attempt);
   }
@@ -109,7 +107,7 @@ class Attempt {
     this.finished = true;
     clearTimeout(this.timer);
     this.entry.running = undefined;
-    this.done(decision);
+    this.reports.finished(this.entry, decision);
   }
 }
 

@@ -39,12 +39,13 @@ export interface DeadLetterInfo {
   readonly stack?: string;
 }
 
+/** What `ack()` returns when it settled at once: one resolved promise, shared (the per-message hot path). */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 /**
  * One delivered message as an adapter hands it to the core. The core settles it exactly once with
  * `ack`, `deadLetter` or `release`; the adapter owns what that means on its broker.
  */
-/** What `ack()` returns when it settled at once: one resolved promise, shared (the per-message hot path). */
-export const SETTLED: Promise<void> = Promise.resolve();
 
 export interface InboundMessage {
   readonly topic: string;
@@ -74,7 +75,10 @@ export interface InboundMessage {
    * rebalance; the new owner receives it again). The core then drops it unhandled. Absent: never.
    */
   isRevoked?(): boolean;
-  /** Handled (or deliberately skipped): the broker may forget it (Kafka: the watermark may pass it). */
+  /**
+   * Handled (or deliberately skipped): the broker may forget it (Kafka: the watermark may pass it). Returns
+   * `SETTLED` when that is done at once; the core then moves on without waiting for a promise.
+   */
   ack(): Promise<void>;
   /**
    * Writes it to the dead-letter destination `<topic><suffix>`, waits for the broker's confirmation, then
