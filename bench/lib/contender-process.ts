@@ -2,7 +2,8 @@
 // reports a ContenderRunResult over IPC and exits. Started by run-contender.ts with --expose-gc.
 // With `job.instance` set it is one instance of a scaled-out contender (instance-role.ts): it streams its
 // handlings to the harness, which decides when the run is over, and reports its own outcome last.
-// BENCH_ALLOC_PROF=<dir> writes an allocation profile of the process there (allocation-profile.ts).
+// BENCH_ALLOC_PROF=<dir> writes an allocation profile of the process there (allocation-profile.ts);
+// BENCH_TIMELINE=<dir> a timeline of the run, <scenario>-<contender>-<pid>.tsv (timeline-sampler.ts).
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONTENDERS, isContenderId } from '../contenders/contender-registry';
@@ -14,6 +15,7 @@ import type { InstanceMessage } from './instance-messages';
 import { HandlingStream, playInstance } from './instance-role';
 import { Recorder, throughputOf } from './recorder';
 import { RssSampler } from './rss-sampler';
+import { TimelineSampler } from './timeline-sampler';
 import { watchRun } from './watch-run';
 import { profileAllocationsTo } from './allocation-profile';
 
@@ -30,7 +32,12 @@ process.once('message', (job: ContenderJob) => {
 
 async function runJob(job: ContenderJob): Promise<ContenderRunResult> {
   const recorder = new Recorder(job.shape);
+  const timelineDir = process.env.BENCH_TIMELINE;
+  const timeline = timelineDir ? new TimelineSampler(() => recorder.handledSoFar) : undefined;
+  timeline?.start();
   const outcome = await runProcess(job, recorder, (contender) => consumeAll(contender, recorder, job));
+  timeline?.stop();
+  timeline?.writeTo(timelineDir!, `${job.scenario}-${job.contender}-${process.pid}`);
   const report = recorder.report();
   return { ...report, ...throughputOf(report), scenario: job.scenario, contender: job.contender, ...outcome };
 }

@@ -63,6 +63,10 @@ export class Recorder {
     this.highest = new Int32Array(shape.aggregates);
     this.seen = new Uint8Array(Math.ceil(this.expected / 8));
   }
+  /** Handler completions so far, duplicates included. */
+  get handledSoFar(): number {
+    return this.handled;
+  }
 
   /**
    * Records one completed handling, at `at` (default: now). Latency runs from the later of the event's publish
