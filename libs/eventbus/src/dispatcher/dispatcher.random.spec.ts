@@ -66,6 +66,7 @@ async function runSeed(seed: number): Promise<void> {
         key: aggregate,
         value: Buffer.alloc(0),
         headers: {},
+        header: () => undefined,
         sequence: seq,
         deliveryCount: 1,
         publishedAt: 0,

@@ -4,7 +4,7 @@ import { InvalidDomainEventError } from '../errors/invalid-domain-event.error';
 import { MessageEncodeError } from '../errors/message-encode.error';
 import type { OutboundMessage } from '../transports/transport.port';
 import { createEnvelope, type DomainEventEnvelope } from './domain-event-envelope';
-import { decodeEnvelope, encodeEnvelope } from './envelope-codec';
+import { decodeEnvelope, decodeReceivedEnvelope, encodeEnvelope } from './envelope-codec';
 import { CLOUDEVENTS_SPEC_VERSION, ContentTypes, EnvelopeHeaders } from './envelope-headers';
 
 const envelope: DomainEventEnvelope<{ total: number; lines: string[] }> = {
@@ -249,5 +249,13 @@ describe('decodeEnvelope: headers that disagree with the body', () => {
     const { value, headers } = encodeEnvelope(envelope);
     const other = { ...headers, [EnvelopeHeaders.time]: 'x', [EnvelopeHeaders.aggregateVersion]: '99' };
     expect(decodeEnvelope(value, other)).toEqual(envelope);
+  });
+
+  it('from a received message, asks for the three checked headers only', () => {
+    const { value, headers } = encodeEnvelope(envelope);
+    const asked: string[] = [];
+    const message = { header: (name: string) => (asked.push(name), headers[name]) };
+    expect(decodeReceivedEnvelope(value, message)).toEqual(envelope);
+    expect(asked.sort()).toEqual([EnvelopeHeaders.id, EnvelopeHeaders.subject, EnvelopeHeaders.type].sort());
   });
 });

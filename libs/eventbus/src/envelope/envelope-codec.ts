@@ -75,6 +75,11 @@ export function encodeEnvelope(
   return { key: aggregateId, value: Buffer.from(json, 'utf8'), headers, id };
 }
 
+/** Reads one header of a received message by name; undefined when it has none. */
+export interface HeaderReader {
+  header(name: string): string | undefined;
+}
+
 /**
  * Decodes a received domain event. Throws `EnvelopeDecodeError` (with `reason` and, for field problems, `field`)
  * when the body is empty, not UTF-8, not JSON, not a JSON object, breaks an envelope rule, or disagrees with
@@ -83,6 +88,14 @@ export function encodeEnvelope(
 export function decodeEnvelope(
   value: Buffer | Uint8Array | null | undefined,
   headers: Readonly<Record<string, string>>,
+): DomainEventEnvelope {
+  return decodeReceivedEnvelope(value, { header: (name) => headers[name] });
+}
+
+/** `decodeEnvelope` reading only the headers it checks, one by one (a received message is a `HeaderReader`). */
+export function decodeReceivedEnvelope(
+  value: Buffer | Uint8Array | null | undefined,
+  headers: HeaderReader,
 ): DomainEventEnvelope {
   if (value == null || value.byteLength === 0)
     throw new EnvelopeDecodeError('empty-body', 'the body is empty');
@@ -115,7 +128,7 @@ export function decodeEnvelope(
     throw new EnvelopeDecodeError('invalid-field', detail, problem.field);
   }
   for (const [header, field] of CHECKED_HEADERS) {
-    const headerValue = headers[header];
+    const headerValue = headers.header(header);
     if (headerValue !== undefined && headerValue !== envelope[field]) {
       const detail = `header ${header} ${describeValue(headerValue)} disagrees with body ${field} ${describeValue(envelope[field])}`;
       throw new EnvelopeDecodeError('header-mismatch', detail, field);

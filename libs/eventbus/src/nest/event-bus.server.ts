@@ -15,7 +15,7 @@ import type {
   DispatcherEvent,
   DispatcherEventType,
 } from '../dispatcher/dispatcher-events';
-import { decodeEnvelope } from '../envelope/envelope-codec';
+import { decodeReceivedEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
 import { readDeadLetter } from '../dead-letters/dead-letter';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
@@ -440,7 +440,7 @@ export class EventBusServer
         data = readDeadLetter({ ...message, id: `${partition}${message.sequence}` });
         aggregateId = (data as { key?: string }).key;
       } else if (route.semantics === 'domain-event') {
-        const envelope = decodeEnvelope(message.value, message.headers);
+        const envelope = decodeReceivedEnvelope(message.value, message);
         data = envelope;
         aggregateId = envelope.aggregateId;
       } else {

@@ -1,6 +1,6 @@
 import { readDeadLetter } from '../dead-letters/dead-letter';
 import type { AttemptContext, DispatchJob } from '../dispatcher/dispatch-job';
-import { decodeEnvelope } from '../envelope/envelope-codec';
+import { decodeReceivedEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
 import type { ObservedJob } from '../observability/consumer-observer';
 import type { AckDecision } from '../policy/ack-decision';
@@ -77,6 +77,10 @@ export class RoutedJob implements DispatchJob, ObservedJob {
     return this.message.headers;
   }
 
+  header(name: string): string | undefined {
+    return this.message.header(name);
+  }
+
   run(attempt: AttemptContext): Promise<AckDecision> {
     return this.runner.run(this, attempt);
   }
@@ -98,7 +102,7 @@ export class RoutedJob implements DispatchJob, ObservedJob {
     const { message, route } = this;
     if (route.deadLetters) return readDeadLetter({ ...message, id: (this.packet.data as { id: string }).id });
     return route.semantics === 'domain-event'
-      ? decodeEnvelope(message.value, message.headers)
+      ? decodeReceivedEnvelope(message.value, message)
       : decodeRaw(message.value, message.headers);
   }
 }

@@ -26,6 +26,7 @@ function info(headers: Record<string, string> = {}): ProcessSpanInfo {
     sequence: 7,
     key: 'order-1',
     headers,
+    header: (name) => headers[name],
   };
 }
 

@@ -14,6 +14,8 @@ export interface ProcessSpanInfo {
   readonly sequence: number;
   readonly key: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  /** `headers[name]`; what a propagator reads (`headers` only when it asks for every name). */
+  header(name: string): string | undefined;
 }
 
 /** Ends a span: `outcome` as an attribute, and error status when `error` is given. */
@@ -27,9 +29,9 @@ export interface ProcessSpan {
 
 const TRACER_NAME = 'nest-ordered-eventbus';
 
-const headerGetter: OtelApi.TextMapGetter<Readonly<Record<string, string>>> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => carrier[key],
+const headerGetter: OtelApi.TextMapGetter<ProcessSpanInfo> = {
+  keys: (carrier) => Object.keys(carrier.headers),
+  get: (carrier, key) => carrier.header(key),
 };
 
 /**
@@ -82,7 +84,7 @@ export class EventBusTracing {
    */
   startProcess(info: ProcessSpanInfo, attempt: number): ProcessSpan | undefined {
     const { trace, context, propagation, SpanKind, ROOT_CONTEXT } = this.otel;
-    const parent = propagation.extract(ROOT_CONTEXT, info.headers, headerGetter);
+    const parent = propagation.extract(ROOT_CONTEXT, info, headerGetter);
     if (parent === ROOT_CONTEXT && !this.sdkRegistered()) return undefined;
     const attributes: OtelApi.Attributes = {
       [SpanAttributes.messagingSystem]: this.system,

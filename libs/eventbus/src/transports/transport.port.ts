@@ -53,6 +53,8 @@ export interface InboundMessage {
   readonly key: string | undefined;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+  /** `headers[name]`, without building every header's value where an adapter converts them on first use. */
+  header(name: string): string | undefined;
   /**
    * Position in its ordered log (Kafka offset, JetStream stream sequence, memory sequence). Messages of
    * one aggregate are handled in ascending sequence, also when the broker redelivers.

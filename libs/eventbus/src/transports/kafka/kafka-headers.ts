@@ -8,10 +8,16 @@ import type { IHeaders } from 'kafkajs';
 export function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   if (!headers) return result;
-  for (const key of Object.keys(headers)) {
-    const value = headers[key];
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    result[key] = last === undefined ? '' : last.toString();
-  }
+  for (const key of Object.keys(headers)) result[key] = stringValue(headers[key]);
   return result;
+}
+
+/** One header of `stringHeaders(headers)`, converting only its value; undefined when there is no such key. */
+export function stringHeader(headers: IHeaders | undefined, name: string): string | undefined {
+  return headers && Object.hasOwn(headers, name) ? stringValue(headers[name]) : undefined;
+}
+
+function stringValue(value: IHeaders[string]): string {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  return last === undefined ? '' : last.toString();
 }

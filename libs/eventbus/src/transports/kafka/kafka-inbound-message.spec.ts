@@ -36,6 +36,30 @@ function delivered(options: { deadLettering?: boolean; headers?: KafkaMessage['h
 }
 
 describe('KafkaInboundMessage', () => {
+  it('reads one header as headers[name] does, converting only that value until every header is read', () => {
+    const value = Buffer.from('order-1');
+    const { message } = delivered({
+      headers: {
+        ce_subject: value,
+        ce_type: [Buffer.from('Old'), Buffer.from('OrderPlaced')],
+        empty: undefined,
+      },
+    });
+    let converted = 0;
+    const toString = value.toString.bind(value);
+    value.toString = (...args: Parameters<Buffer['toString']>) => (converted++, toString(...args));
+
+    expect(message.header('ce_type')).toBe('OrderPlaced'); // of a repeated key, the last value
+    expect(message.header('missing')).toBeUndefined();
+    expect(converted).toBe(0);
+    expect(message.header('ce_subject')).toBe('order-1');
+    expect(converted).toBe(1);
+
+    expect(message.headers).toEqual({ ce_subject: 'order-1', ce_type: 'OrderPlaced', empty: '' });
+    expect(message.header('empty')).toBe('');
+    expect(message.key).toBe('agg-1');
+  });
+
   it('dead-letters an owned record: written, then settled', async () => {
     const { message, watermark, written } = delivered();
     await message.deadLetter({ reason: 'boom', attempts: 3 });

@@ -3,7 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { MessageRevokedError } from '../../errors/message-revoked.error';
 import { SETTLED, type DeadLetterInfo, type InboundMessage } from '../transport.port';
 import type { KafkaDeadLetterWriter } from './kafka-dead-letter-writer';
-import { stringHeaders } from './kafka-headers';
+import { stringHeader, stringHeaders } from './kafka-headers';
 import type { PartitionWatermark } from './partition-watermark';
 
 const EMPTY = Buffer.alloc(0);
@@ -16,14 +16,14 @@ const EMPTY = Buffer.alloc(0);
  * `deadLetter` writes nothing, releases it and rejects with `MessageRevokedError`.
  */
 export class KafkaInboundMessage implements InboundMessage {
-  readonly key: string | undefined;
   readonly value: Buffer;
-  readonly headers: Readonly<Record<string, string>>;
   readonly sequence: number;
   readonly deliveryCount = 1;
   readonly publishedAt: number;
   private done = false;
   private deadLettering: Promise<void> | undefined;
+  /** `headers`, built on first use: most messages only have the envelope's checked headers read (`header`). */
+  private converted: Record<string, string> | undefined;
 
   constructor(
     readonly topic: string,
@@ -33,11 +33,22 @@ export class KafkaInboundMessage implements InboundMessage {
     private readonly deadLetters: KafkaDeadLetterWriter | undefined,
     private readonly logger: LoggerService,
   ) {
-    this.key = raw.key === null ? undefined : raw.key.toString();
     this.value = raw.value ?? EMPTY;
-    this.headers = stringHeaders(raw.headers);
     this.sequence = Number(raw.offset);
     this.publishedAt = Number(raw.timestamp);
+  }
+
+  /** The record key as a string, converted on each read (the library reads it for raw messages and recorded spans). */
+  get key(): string | undefined {
+    return this.raw.key === null ? undefined : this.raw.key.toString();
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return (this.converted ??= stringHeaders(this.raw.headers));
+  }
+
+  header(name: string): string | undefined {
+    return this.converted ? this.converted[name] : stringHeader(this.raw.headers, name);
   }
 
   isRevoked(): boolean {

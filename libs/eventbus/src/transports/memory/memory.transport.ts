@@ -150,6 +150,10 @@ class MemoryInboundMessage implements InboundMessage {
     this.publishedAt = raw.publishedAt;
   }
 
+  header(name: string): string | undefined {
+    return this.headers[name];
+  }
+
   ack(): Promise<void> {
     this.settle('ack');
     return SETTLED;

@@ -80,6 +80,10 @@ export class NatsInboundMessage implements InboundMessage {
     return this.settlement.revoked();
   }
 
+  header(name: string): string | undefined {
+    return this.headers[name];
+  }
+
   ack(): Promise<void> {
     if (!this.done) this.finish('ack');
     return SETTLED;
