@@ -1,6 +1,7 @@
 import type { DomainEventEnvelope } from '../envelope/domain-event-envelope';
 import { decodeEnvelope } from '../envelope/envelope-codec';
 import { DeadLetterHeaders, isDeadLetterHeader } from '../transports/dead-letter-headers';
+import type { InboundMessage } from '../transports/transport.port';
 
 /**
  * One dead letter, as `@DeadLetters` handlers receive it and `DeadLetterQueue.list()` returns it. Every dead
@@ -65,4 +66,9 @@ export function readDeadLetter(stored: StoredDeadLetter): DeadLetter {
     value: stored.value,
     ...(envelope ? { envelope } : {}),
   };
+}
+
+/** Reads the dead letter a delivered message of a dead-letter topic carries, under `id`; never throws. */
+export function readDeliveredDeadLetter(message: InboundMessage, id: string): DeadLetter {
+  return readDeadLetter({ id, key: message.key, value: message.value, headers: message.headers });
 }

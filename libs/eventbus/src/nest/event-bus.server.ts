@@ -17,7 +17,7 @@ import type {
 } from '../dispatcher/dispatcher-events';
 import { decodeReceivedEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
-import { readDeadLetter } from '../dead-letters/dead-letter';
+import { readDeliveredDeadLetter } from '../dead-letters/dead-letter';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { SettlementError } from '../errors/settlement.error';
 import { ConsumerObserver } from '../observability/consumer-observer';
@@ -437,7 +437,7 @@ export class EventBusServer
     try {
       if (route.deadLetters) {
         const partition = message.partition === undefined ? '' : `${message.partition}:`;
-        data = readDeadLetter({ ...message, id: `${partition}${message.sequence}` });
+        data = readDeliveredDeadLetter(message, `${partition}${message.sequence}`);
         aggregateId = (data as { key?: string }).key;
       } else if (route.semantics === 'domain-event') {
         const envelope = decodeReceivedEnvelope(message.value, message);

@@ -1,4 +1,4 @@
-import { readDeadLetter } from '../dead-letters/dead-letter';
+import { readDeliveredDeadLetter } from '../dead-letters/dead-letter';
 import type { AttemptContext, DispatchJob } from '../dispatcher/dispatch-job';
 import { decodeReceivedEnvelope } from '../envelope/envelope-codec';
 import { decodeRaw } from '../envelope/raw-message-codec';
@@ -100,7 +100,7 @@ export class RoutedJob implements DispatchJob, ObservedJob {
       return payload;
     }
     const { message, route } = this;
-    if (route.deadLetters) return readDeadLetter({ ...message, id: (this.packet.data as { id: string }).id });
+    if (route.deadLetters) return readDeliveredDeadLetter(message, (this.packet.data as { id: string }).id);
     return route.semantics === 'domain-event'
       ? decodeReceivedEnvelope(message.value, message)
       : decodeRaw(message.value, message.headers);
