@@ -27,8 +27,8 @@ export interface RoutedJobRunner {
 
 /**
  * A delivered message, decoded and routed: the dispatcher's job, the span's description, and the source of
- * its handlers' payloads. One object per message, its methods shared (the per-message path allocates no
- * closures).
+ * its handlers' payloads. One object per message whose methods are shared, instead of closures built for
+ * every message.
  */
 export class RoutedJob implements DispatchJob, ObservedJob {
   readonly semantics: DeliverySemantics;
