@@ -383,6 +383,31 @@ describe('Dispatcher', () => {
     expect(pressure).toEqual([true, false]);
   });
 
+  it('is backlogged while maxConcurrency aggregates wait for a free slot, not while they wait behind their own', async () => {
+    const dispatcher = new Dispatcher(settings({ maxConcurrency: 2 }));
+    const gates: (() => void)[] = [];
+    const held = () => new Promise<AckDecision>((resolve) => gates.push(() => resolve(AckDecision.ack())));
+    // One aggregate: everything after its head waits behind the head, however long the queue.
+    for (let i = 0; i < 5; i++) submit(dispatcher, message('a', i), held);
+    expect(dispatcher.backlogged).toBe(false);
+    submit(dispatcher, message('b', 0), held);
+    submit(dispatcher, message('c', 0), held);
+    expect(dispatcher.runningAttempts).toBe(2);
+    expect(dispatcher.backlogged).toBe(false); // only c waits for a slot
+    submit(dispatcher, message('d', 0), held);
+    expect(dispatcher.backlogged).toBe(true); // c and d
+    gates.shift()!(); // a's head ends: c runs, a's next waits for a slot with d
+    await until(() => gates.length === 2);
+    expect(dispatcher.backlogged).toBe(true);
+    gates.shift()!(); // b ends: d runs
+    await until(() => gates.length === 2);
+    expect(dispatcher.backlogged).toBe(false);
+    while (dispatcher.buffered > 0) {
+      gates.shift()?.();
+      await sleep(1);
+    }
+  });
+
   it('close() lets running handlers finish, releases what had not started, and releases new submissions', async () => {
     const dispatcher = new Dispatcher(settings({ maxConcurrency: 1 }));
     const running = message('a', 1);

@@ -8,7 +8,7 @@ import { emptyCounters, type DispatcherEvent, type DispatcherEventType } from '.
 import { FifoQueue } from './fifo-queue';
 import { Mailbox, type MailboxEntry } from './mailbox';
 import { runAttempt, type AttemptReports } from './run-attempt';
-import { SETTLED } from '../transports/transport.port';
+import { SETTLED, type CoreLoad } from '../transports/transport.port';
 
 /**
  * How long `close()` waits, after its timeout, for settlements already under way (acks, dead-letter writes)
@@ -61,7 +61,7 @@ class ShutdownAbort extends Error {
  * - Every submitted job reaches exactly one settlement (`ack`, `deadLetter` or `release`) on every path.
  * - Empty mailboxes are removed at once, so memory follows the number of buffered jobs, not of keys seen.
  */
-export class Dispatcher {
+export class Dispatcher implements CoreLoad {
   /** The live mailboxes: by ordering key, and those of jobs without one. */
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly keyless = new Set<Mailbox>();
@@ -97,6 +97,11 @@ export class Dispatcher {
   /** Mailboxes holding at least one job (0 when idle). */
   get liveMailboxes(): number {
     return this.mailboxes.size + this.keyless.size;
+  }
+
+  /** See `CoreLoad.backlogged`: at least `maxConcurrency` mailboxes have a head that waits for a free slot. */
+  get backlogged(): boolean {
+    return this.ready.size >= this.settings.maxConcurrency;
   }
 
   /** Attempts holding a concurrency slot now (timed-out ones included until they settle or are abandoned). */

@@ -322,7 +322,8 @@ export class EventBusServer
       topic,
       semantics,
     }));
-    if (subscriptions.length > 0) await transport.consume(subscriptions, (message) => this.accept(message));
+    if (subscriptions.length > 0)
+      await transport.consume(subscriptions, (message) => this.accept(message), this.dispatcher);
     this.observeGauges(transport, this.dispatcher);
     this.setStatus('connected');
     this.logger.log(

@@ -113,14 +113,26 @@ export interface TransportHealth {
 /** Receives every delivered message; must not throw. */
 export type DeliverFn = (message: InboundMessage) => void;
 
+/** What the core tells an adapter about its load, read when the adapter sizes its next fetch. */
+export interface CoreLoad {
+  /**
+   * True while at least as many jobs could start as the core runs at once (`maxConcurrency`), but wait for a
+   * free slot: what is fetched now only waits longer. Jobs held back behind their own aggregate do not count.
+   */
+  readonly backlogged: boolean;
+}
+
 export interface Transport {
   readonly name: TransportName;
   /** Connects and provisions what the options ask for (topics, streams). */
   connect(): Promise<void>;
   /** Writes one message and resolves once the broker confirmed it (Kafka acks=all, JetStream PubAck). */
   publish(topic: string, message: OutboundMessage): Promise<void>;
-  /** Starts consuming the given topics as one consumer group (Kafka group, JetStream durable). */
-  consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void>;
+  /**
+   * Starts consuming the given topics as one consumer group (Kafka group, JetStream durable). Adapters that
+   * size each fetch read `load` (JetStream: smaller pull requests while the core is backlogged).
+   */
+  consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn, load?: CoreLoad): Promise<void>;
   /** Backpressure: the core's buffer is full; stop fetching (Kafka pause, JetStream stop pulling). */
   pause(): void;
   /** The buffer has room again. */

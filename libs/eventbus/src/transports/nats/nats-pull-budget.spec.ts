@@ -12,4 +12,11 @@ describe('pullBatch', () => {
     expect(pullBatch(1, 100)).toBe(100);
     expect(pullBatch(6, 10)).toBe(10);
   });
+
+  it('asks for MIN_PULL_BATCH while the core is backlogged, never above maxAckPending', () => {
+    expect(pullBatch(1, 10_000, true)).toBe(MIN_PULL_BATCH);
+    expect(pullBatch(6, 10_000, true)).toBe(MIN_PULL_BATCH);
+    expect(pullBatch(1, 10, true)).toBe(10);
+    expect(pullBatch(1, 10_000, false)).toBe(CONNECTION_PULL_BUDGET);
+  });
 });

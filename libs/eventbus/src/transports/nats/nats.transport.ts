@@ -2,6 +2,7 @@ import { jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AdapterContext } from '../adapter-context';
 import type {
+  CoreLoad,
   DeliverFn,
   LagSample,
   OutboundMessage,
@@ -65,6 +66,8 @@ export class NatsTransport implements Transport {
   private stopping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private paused = false;
+  /** The core's load, as handed to `consume()`; sizes each pull request (see `pullBatch`). */
+  private load: CoreLoad | undefined;
   /** The connection dropped and nats.js is reconnecting. */
   private disconnected = false;
   private readonly loops = new Map<string, NatsConsumerLoop>();
@@ -107,7 +110,12 @@ export class NatsTransport implements Transport {
    * Starts one pull loop per subscription not consumed yet. Every consumer is checked (created when allowed)
    * before any loop pulls: when one cannot be, the call rejects with that error and nothing pulls.
    */
-  async consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn): Promise<void> {
+  async consume(
+    subscriptions: readonly SubscriptionSpec[],
+    deliver: DeliverFn,
+    load?: CoreLoad,
+  ): Promise<void> {
+    this.load = load;
     await this.connect();
     if (this.stopping) throw new TransportClosedError('nats', 'consume after stopConsuming()');
     if (this.options.partitions > 0) return this.consumePartitioned(subscriptions, deliver);
@@ -249,7 +257,7 @@ export class NatsTransport implements Transport {
           : new NatsDeadLetterPublisher(this.publisher, suffix, name, subject === topic ? undefined : topic),
       paused: this.paused,
       ackWaitMs: this.options.ackWaitMs,
-      pullBatch: () => pullBatch(this.loops.size, this.context.maxBuffered),
+      pullBatch: () => pullBatch(this.loops.size, this.context.maxBuffered, this.load?.backlogged),
       connectionClosed: () => this.nc?.isClosed() ?? true,
       flush: () => this.nc?.flush() ?? Promise.resolve(),
       logger: this.context.logger,
