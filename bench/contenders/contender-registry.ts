@@ -56,6 +56,10 @@ export const CONTENDERS = {
     label: 'jetstream consume()',
     load: () => import('./jetstream-consume.contender'),
   },
+  'handlers-alone': {
+    label: 'handlers alone, no broker',
+    load: () => import('./handlers-alone.contender'),
+  },
   'eventbus-1-instance': eventBusInstances(1),
   'eventbus-2-instances': eventBusInstances(2),
   'eventbus-3-instances': eventBusInstances(3),

@@ -11,6 +11,6 @@ export const jetstreamIoScenario: Scenario = {
   shape: { aggregates: 1_000, versions: 20 },
   quickShape: { aggregates: 100, versions: 5 },
   handlerDelayMs: 5,
-  contenders: ['eventbus', 'jetstream-consume'],
+  contenders: ['eventbus', 'jetstream-consume', 'handlers-alone'],
   targets: [{ kind: 'bound', contender: 'eventbus', boundMsgsPerSec: IO_BOUND_MSGS_PER_SEC, atLeast: 0.5 }],
 };
