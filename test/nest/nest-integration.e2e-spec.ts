@@ -37,6 +37,7 @@ import { uniqueName } from '../support/brokers';
 import { domainController, rawController } from '../support/controllers';
 import { Recorder, sleep, waitFor } from '../support/recorder';
 import { appsClosedAfterEach, startApp } from '../support/test-app';
+import { MemoryTransport } from '../../libs/eventbus/src/transports/memory/memory.transport';
 
 const memory = (scope: string) => ({
   transport: 'memory' as const,
@@ -184,6 +185,34 @@ describe('Nest integration (memory transport)', () => {
       expect(messages.filter((m) => m === 'rejected by the handler')).toHaveLength(1);
     } finally {
       logged.mockRestore();
+    }
+  });
+
+  it("hands the transport its dispatcher's load: backlogged while maxConcurrency aggregates wait for a slot", async () => {
+    const scope = uniqueName('load');
+    const topic = `${scope}.orders`;
+    const consume = vi.spyOn(MemoryTransport.prototype, 'consume');
+    try {
+      const gates: (() => void)[] = [];
+      const { bus } = await start({ ...memory(scope), dispatcher: { maxConcurrency: 1 } }, [
+        domainController({ [topic]: () => new Promise<void>((resolve) => gates.push(resolve)) }),
+      ]);
+      const load = consume.mock.calls[0]?.[2];
+      expect(load?.backlogged).toBe(false);
+      for (const aggregateId of ['a', 'b'])
+        await bus.publishDomainEvent(topic, { aggregateId, type: 'T', version: 1, payload: {} });
+      await waitFor(
+        () => gates.length === 1 && load?.backlogged === true,
+        () => `${gates.length} running`,
+      );
+      gates.shift()!(); // a ends, b runs: nothing waits any more
+      await waitFor(
+        () => gates.length === 1 && load?.backlogged === false,
+        () => `${gates.length} running`,
+      );
+      gates.shift()!();
+    } finally {
+      consume.mockRestore();
     }
   });
 
