@@ -7,7 +7,10 @@
  * per second.
  */
 export const CONNECTION_PULL_BUDGET = 512;
-/** The smallest pull request a loop sends, however many loops share the connection; also its size while the core is backlogged. */
+/**
+ * The smallest pull request a loop sends, however many loops share the connection; also what a loop asks for
+ * while the core is backlogged.
+ */
 export const MIN_PULL_BATCH = 64;
 
 /**
@@ -18,8 +21,8 @@ export const MIN_PULL_BATCH = 64;
  * messages for a loop's heartbeats to count as missed, and the messages the server then sent to its closed
  * request would come back only after `ack_wait`. A shared budget keeps a connection's burst as one loop's.
  *
- * While the core is `backlogged` (more jobs wait for a free slot than it runs at once), a loop asks for
- * `MIN_PULL_BATCH`: intake then takes its turns between handlers' completions in small bursts instead of
+ * While the core is `backlogged` (as many jobs wait for a free slot as it runs at once, or more), a loop asks
+ * for `MIN_PULL_BATCH`: intake then takes its turns between handlers' completions in small bursts instead of
  * running ahead of them in large ones (the I/O benchmark gained about a fifth; the no-op one, never
  * backlogged, is unchanged).
  */
