@@ -56,6 +56,11 @@ export const CONTENDERS = {
     label: 'jetstream consume()',
     load: () => import('./jetstream-consume.contender'),
   },
+  'kafkajs-each-batch-concurrent': {
+    label: 'kafkajs eachBatch, 256 at a time',
+    load: () => import('./kafkajs-each-batch-concurrent.contender'),
+    loadPublisher: () => import('./eventbus.publisher'),
+  },
   'handlers-alone': {
     label: 'handlers alone, no broker',
     load: () => import('./handlers-alone.contender'),

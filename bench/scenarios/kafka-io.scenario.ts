@@ -11,7 +11,13 @@ export const kafkaIoScenario: Scenario = {
   shape: { aggregates: 1_000, versions: 20 },
   quickShape: { aggregates: 100, versions: 5 },
   handlerDelayMs: 5,
-  contenders: ['eventbus', 'nest-server-kafka', 'kafkajs-each-message', 'handlers-alone'],
+  contenders: [
+    'eventbus',
+    'nest-server-kafka',
+    'kafkajs-each-message',
+    'kafkajs-each-batch-concurrent',
+    'handlers-alone',
+  ],
   targets: [
     { kind: 'throughput', contender: 'eventbus', baseline: 'nest-server-kafka', atLeast: 20 },
     { kind: 'bound', contender: 'eventbus', boundMsgsPerSec: IO_BOUND_MSGS_PER_SEC, atLeast: 0.8 },
