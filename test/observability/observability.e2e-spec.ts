@@ -209,6 +209,23 @@ describeWithBrokers('Observability', () => {
         expect((await health.isHealthy()).eventbus).toMatchObject({ status: 'down', server: 'disconnected' });
       });
 
+      it('reports a publish-only app (no handlers) up while connected, and down after close', async () => {
+        const scope = uniqueName(`publish-only-${transport.name}`);
+        const app = await start(scope, {}, []);
+        const health = app.app.get(EventBusHealthIndicator);
+        try {
+          await app.bus.publishDomainEvent(`${scope}.orders`, event('x', 1));
+          expect((await health.isHealthy()).eventbus).toMatchObject({
+            status: 'up',
+            connected: true,
+            consuming: true,
+          });
+        } finally {
+          await app.close();
+        }
+        expect((await health.isHealthy()).eventbus).toMatchObject({ status: 'down', server: 'disconnected' });
+      });
+
       it('traces publish -> broker -> handler -> publish as one trace: send and process spans, the handler inside', async () => {
         const scope = uniqueName(`trace-${transport.name}`);
         const first = `${scope}.first`;

@@ -29,6 +29,7 @@ export class MemoryTransport implements Transport {
   private readonly members = new Map<string, MemoryMember>();
   private readonly outstanding = new Set<MemoryInboundMessage>();
   private paused = false;
+  private stopped = false;
   private closed = false;
 
   constructor(
@@ -75,6 +76,7 @@ export class MemoryTransport implements Transport {
   }
 
   async stopConsuming(): Promise<void> {
+    this.stopped = true;
     for (const [topic, member] of this.members) this.broker.leave(topic, this.options.group, member);
     this.members.clear();
   }
@@ -87,7 +89,8 @@ export class MemoryTransport implements Transport {
   }
 
   health(): TransportHealth {
-    return { connected: !this.closed, consuming: this.members.size > 0 };
+    // An in-process consumer cannot crash: it runs from start (with or without topics) until stopConsuming().
+    return { connected: !this.closed, consuming: !this.stopped };
   }
 
   async lag(): Promise<LagSample[]> {
