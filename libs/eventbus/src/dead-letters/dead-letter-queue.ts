@@ -27,10 +27,11 @@ const DEFAULT_LIST_LIMIT = 100;
  * value and headers, plus `x-dead-letter-replay-count`) to `topic` through the module's connection, waits for
  * the broker's confirmation, then records it as replayed (memory: a broker group; Kafka: the consumer group
  * `nest-ordered-eventbus.dead-letter-replay.<topic><suffix>`, whose committed offsets Kafka keeps for
- * `offsets.retention.minutes` (default 7 days) after its last replay; JetStream: a durable `dead-letter-replay_<subject>` over the
- * dead-letter subject). Replaying twice in a row republishes nothing the second time. Should the process die
- * between a publish and its record, that dead letter is replayed again later (at-least-once). Calls for one
- * topic run one after another; do not run two processes replaying the same topic at once.
+ * `offsets.retention.minutes` (default 7 days) after its last replay; JetStream: a durable
+ * `natsConsumerName('dead-letter-replay', subject)` over the dead-letter subject). Replaying twice in a row
+ * republishes nothing the second time. Should the process die between a publish and its record, that dead
+ * letter is replayed again later (at-least-once). Calls for one topic run one after another; do not run two
+ * processes replaying the same topic at once.
  */
 @Injectable()
 export class DeadLetterQueue implements OnApplicationShutdown {

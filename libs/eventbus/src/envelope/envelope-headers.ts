@@ -1,6 +1,6 @@
 /**
- * Header names written on every published message, on every transport (the same names on Kafka, JetStream
- * and memory). Envelope attributes use the CloudEvents 1.0 Kafka binary-mode names (`ce_` + attribute name);
+ * Header names the library writes (the `ce_` ones on domain events; a raw message gets only `content-type`),
+ * the same on every transport (Kafka, JetStream and memory). Envelope attributes use the CloudEvents 1.0 Kafka binary-mode names (`ce_` + attribute name);
  * they duplicate fields of the JSON body so that tools and brokers can inspect and filter without parsing it.
  * The body stays authoritative (see `envelope-codec.ts`).
  */

@@ -7,7 +7,8 @@ export type MessageDecodeReason =
 
 /**
  * Thrown when a raw message body cannot be decoded as its `content-type` header says. Unlabelled bodies never
- * fail (they fall back to text or bytes). Such a message is logged, counted and dropped.
+ * fail (they fall back to text or bytes). Such a message is discarded: acknowledged, counted as
+ * `discarded` and logged at debug level.
  */
 export class MessageDecodeError extends Error {
   override readonly name = 'MessageDecodeError';

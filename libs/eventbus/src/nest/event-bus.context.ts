@@ -32,7 +32,8 @@ export class EventBusContext extends BaseRpcContext<EventBusContextArgs> {
 
   /**
    * 1-based handler attempt of this delivery in this process (in-process retries count; a broker redelivery,
-   * e.g. after a release at shutdown, starts at 1 again). The broker's count: `getMessage()` or `deliveryCount`.
+   * e.g. after a release at shutdown, starts at 1 again). On JetStream the server's count
+   * is `getMessage<JsMsg>().info.deliveryCount`; Kafka and memory have none.
    */
   getAttempt(): number {
     return this.args[1].attempt;

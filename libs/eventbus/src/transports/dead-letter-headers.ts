@@ -10,7 +10,10 @@ export const DeadLetterHeaders = {
   originalOffset: 'x-dead-letter-original-offset',
   /** Key of the original message (Kafka message key, ordering key); absent when it had none. */
   originalKey: 'x-dead-letter-original-key',
-  /** Consumer group (Kafka group id, JetStream durable, memory group) that gave up on it. */
+  /**
+   * Consumer group that gave up on it: Kafka group id, JetStream consumer name `natsConsumerName(durable,
+   * subject)`, memory group.
+   */
   consumerGroup: 'x-dead-letter-consumer-group',
   /** Why it was dead-lettered: the last error message or the decode error, cut to 1,024 characters. */
   error: 'x-dead-letter-error',

@@ -133,7 +133,7 @@ export interface Transport {
    * size each fetch read `load` (JetStream: smaller pull requests while the core is backlogged).
    */
   consume(subscriptions: readonly SubscriptionSpec[], deliver: DeliverFn, load?: CoreLoad): Promise<void>;
-  /** Backpressure: the core's buffer is full; stop fetching (Kafka pause, JetStream stop pulling). */
+  /** Backpressure: the core's buffer is full; stop fetching (Kafka: close the intake gate; JetStream: stop pulling). */
   pause(): void;
   /** The buffer has room again. */
   resume(): void;

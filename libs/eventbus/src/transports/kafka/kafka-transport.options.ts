@@ -13,7 +13,10 @@ export interface KafkaTransportOptions {
   clientId?: string;
   /** Consumer group id: instances with the same group share the partitions. Default: `clientId`. */
   groupId?: string;
-  /** Create missing topics (and their dead-letter topics) on connect and before publishing. Default `true`. */
+  /**
+   * Create missing topics and their dead-letter topics when the server starts consuming, and a topic before its
+   * first publish. Default `true`.
+   */
   createTopics?: boolean;
   /** Partitions of topics this library creates. Default `3`. */
   numPartitions?: number;
