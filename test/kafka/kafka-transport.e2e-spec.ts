@@ -5,6 +5,7 @@ import { DeadLetterHeaders } from '../../libs/eventbus/src/transports/dead-lette
 import type { InboundMessage } from '../../libs/eventbus/src/transports/transport.port';
 import { describeWithBrokers, KAFKA_BROKERS, uniqueName } from '../support/brokers';
 import { Inbox } from '../support/inbox';
+import { freePort } from '../support/processes';
 import { sleep } from '../support/recorder';
 import { committedOffsets, outbound, testAdmin, TransportFactory } from './kafka-test-kit';
 
@@ -313,6 +314,22 @@ describeWithBrokers('KafkaTransport on a real broker', () => {
       expect(connected).toBeInstanceOf(TransportClosedError);
       expect(connect).not.toHaveBeenCalled();
     }
+  });
+
+  it('a failed connect then close: nothing more is logged as a warning or error once close resolved', async () => {
+    // Nothing listens there: the producer and the admin client each retry, and fail at slightly different times.
+    const unreachable = [`127.0.0.1:${await freePort()}`];
+    const { transport, logger } = transports.create({
+      brokers: unreachable,
+      groupId: group('kt-unreachable'),
+      client: { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 400 }, connectionTimeout: 200 },
+    });
+    await expect(transport.connect()).rejects.toMatchObject({ failure: 'unreachable' });
+    await transport.close();
+    const atClose = logger.warnings.length;
+    expect(atClose).toBeGreaterThan(0); // the failed attempts were logged while connecting
+    await sleep(3_000); // longer than the whole retry schedule
+    expect(logger.warnings.slice(atClose)).toEqual([]);
   });
 
   it('a consumer restart that races close() never runs the consumer again', async () => {

@@ -34,13 +34,14 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private connected: Promise<void> | undefined;
+  private closed = false;
 
   constructor(options: ResolvedKafkaOptions, logger: LoggerService) {
     this.kafka = new Kafka({
       clientId: `${options.clientId}-dead-letters`,
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(logger),
+      logCreator: kafkaLogCreator(logger, () => this.closed),
       ...options.client,
     });
     this.admin = this.kafka.admin();
@@ -71,6 +72,7 @@ export class KafkaDeadLetterStore implements DeadLetterStore {
 
   async close(): Promise<void> {
     if (this.connected) await this.admin.disconnect();
+    this.closed = true;
   }
 
   private async partitionStates(topic: string): Promise<PartitionState[]> {

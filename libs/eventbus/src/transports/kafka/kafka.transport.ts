@@ -87,6 +87,8 @@ export class KafkaTransport implements Transport {
   private connecting: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** close() ended: what kafkajs still logs comes from retries of an abandoned connect (see kafkaLogCreator). */
+  private closed = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
   private restartAttempts = 0;
@@ -103,7 +105,7 @@ export class KafkaTransport implements Transport {
       clientId: options.clientId,
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(context.logger),
+      logCreator: kafkaLogCreator(context.logger, () => this.closed),
       ...options.client,
       socketFactory: this.tlsFailures.wrap(options.client?.socketFactory),
     });
@@ -438,5 +440,6 @@ export class KafkaTransport implements Transport {
         );
       }
     }
+    this.closed = true;
   }
 }
