@@ -37,14 +37,14 @@ describe('loadAdapter', () => {
     expect((error as Error).cause).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' });
   });
 
-  it('names the package to install when CommonJS cannot find one of the NATS clients', async () => {
+  it('names the missing NATS client, and installs every package of the adapter in one command (CommonJS)', async () => {
     const require = createRequire(join(dir, 'index.js'));
     const error: unknown = await loadAdapter('nats', async () => require('@nats-io/jetstream')).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect(error).toMatchObject({ option: "transport: 'nats'", packageName: '@nats-io/jetstream' });
-    expect((error as Error).message).toContain('npm install @nats-io/jetstream');
+    expect((error as Error).message).toContain('npm install @nats-io/transport-node @nats-io/jetstream`');
   });
 
   it('passes on a missing package the adapter does not declare, and any other failure, unchanged', async () => {

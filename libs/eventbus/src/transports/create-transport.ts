@@ -37,7 +37,8 @@ export async function createTransport(
 /**
  * Runs `load`; when it fails because one of the adapter's packages cannot be found (Node's
  * `ERR_MODULE_NOT_FOUND` from ESM, `MODULE_NOT_FOUND` from CommonJS), rejects with `MissingDependencyError`
- * naming that package. Any other failure is passed on unchanged.
+ * naming that package, whose command installs all of the adapter's packages (Node reports one missing package
+ * at a time). Any other failure is passed on unchanged.
  */
 export async function loadAdapter<T>(
   transport: keyof typeof ADAPTER_PACKAGES,
@@ -47,7 +48,10 @@ export async function loadAdapter<T>(
     return await load();
   } catch (error) {
     const missing = ADAPTER_PACKAGES[transport].find((name) => isMissingPackage(error, name));
-    if (missing) throw new MissingDependencyError(`transport: '${transport}'`, missing, { cause: error });
+    if (missing) {
+      const packages = ADAPTER_PACKAGES[transport];
+      throw new MissingDependencyError(`transport: '${transport}'`, missing, { cause: error }, packages);
+    }
     throw error;
   }
 }
