@@ -318,6 +318,17 @@ describe('A good citizen inside a real application (memory transport)', () => {
         startApp(memory(scope), [domainController({ [`${scope}.>`]: () => undefined })]),
       ).rejects.toThrow(InvalidTopicError);
       expect(() => DomainEvent(`${scope}.orders`, { maxAttempts: Number.NaN })).toThrow(/maxAttempts/);
+      @Controller()
+      class Mixed {
+        @DomainEvent(`${scope}.mixed`)
+        domain() {}
+        @RawEvent(`${scope}.mixed`)
+        raw() {}
+      }
+      await expect(startApp(memory(scope), [Mixed])).rejects.toThrow(
+        `Handlers of topic "${scope}.mixed" mix @DomainEvent with @RawEvent or @EventPattern: a topic has one ` +
+          'delivery semantics. Put @DomainEvent on all of its handlers, or @RawEvent on all of them.',
+      );
       const app = await start(memory(scope), []);
       await expect(app.bus.publish('has space', {})).rejects.toBeInstanceOf(InvalidTopicError);
       await expect(app.bus.publishDomainEvent(`${scope}.*`, event('x', 1))).rejects.toBeInstanceOf(

@@ -392,11 +392,11 @@ export class EventBusServer
         maxAttempts = domain?.maxAttempts ?? maxAttempts;
       }
       if (kinds.size > 1) {
-        throw new InvalidOptionsError(
-          `handlers of "${pattern}"`,
-          'either all @DomainEvent or all @EventPattern (one delivery semantics per topic)',
-          [...kinds],
-        );
+        throw new InvalidOptionsError(`handlers of "${pattern}"`, 'one delivery semantics', [...kinds], {
+          message:
+            `Handlers of topic "${pattern}" mix @DomainEvent with @RawEvent or @EventPattern: a topic has one ` +
+            'delivery semantics. Put @DomainEvent on all of its handlers, or @RawEvent on all of them.',
+        });
       }
       const route = deadLettersRoute(pattern, handlers, this.options.deadLetterSuffix) ?? {
         pattern,
