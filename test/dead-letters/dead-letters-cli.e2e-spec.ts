@@ -61,6 +61,15 @@ describeWithBrokers('The dead-letter CLI against the real brokers', () => {
     expect((await cli('dlq', 'list', '--transport', 'rabbit', '--topic', 'orders')).code).toBe(2);
   });
 
+  it('prints the usage to stdout with exit code 0 for --help and -h', async () => {
+    for (const flag of ['--help', '-h']) {
+      const result = await cli(flag);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain('Usage:');
+    }
+    expect((await cli('dlq', 'list', '--help')).code).toBe(0);
+  });
+
   it('fails with exit code 1 when the broker cannot be reached', async () => {
     const port = await freePort();
     const result = await cli(

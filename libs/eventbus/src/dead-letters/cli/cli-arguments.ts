@@ -6,6 +6,7 @@ import { CliUsageError } from './cli-usage.error';
 export const USAGE = `Usage:
   nest-ordered-eventbus dlq list   --transport kafka|nats --topic <topic> [connection] [--limit <n>] [--json]
   nest-ordered-eventbus dlq replay --transport kafka|nats --topic <topic> [connection] (--ids <id,...> | --all) [--json]
+  nest-ordered-eventbus --help
 
 Connection:
   --brokers <host:port,...>   Kafka bootstrap brokers (default localhost:9092)

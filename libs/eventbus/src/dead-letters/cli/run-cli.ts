@@ -25,6 +25,10 @@ const PROGRESS_FROM = 20;
 export async function runCli(argv: readonly string[], io: CliOutput): Promise<number> {
   let queue: DeadLetterQueue | undefined;
   let connection: EventBusConnection | undefined;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(USAGE);
+    return ExitCode.ok;
+  }
   try {
     const command = parseCliArguments(argv);
     Logger.overrideLogger(stderrLogger(io));
