@@ -258,6 +258,38 @@ describe('A good citizen inside a real application (memory transport)', () => {
         expect(dead[0][DeadLetterHeaders.error]).toBe('TypeError: cannot read the order (after 3 attempts)');
       },
     );
+
+    it("leave the decision to the library when an HTTP catch-all filter rethrows outside HTTP (the README's pattern)", async () => {
+      @Catch()
+      class HttpOnlyCatchAll implements ExceptionFilter {
+        catch(exception: unknown, host: ArgumentsHost) {
+          if (host.getType() !== 'http') throw exception;
+          host
+            .switchToHttp()
+            .getResponse<{ status(code: number): { json(b: unknown): void } }>()
+            .status(500)
+            .json({});
+        }
+      }
+      const scope = uniqueName('catch-all');
+      const dead: Record<string, string>[] = [];
+      const { bus } = await start(
+        memory(scope),
+        [
+          failing(`${scope}.orders`),
+          rawController({
+            [`${scope}.orders.bare.dlq`]: (_b, ctx) => void dead.push({ ...ctx.getHeaders() }),
+          }),
+        ],
+        [{ provide: APP_FILTER, useClass: HttpOnlyCatchAll }],
+      );
+      await bus.publishDomainEvent(`${scope}.orders.bare`, event('x', 1));
+      await waitFor(
+        () => dead.length === 1,
+        () => 'no dead letter',
+      );
+      expect(dead[0][DeadLetterHeaders.error]).toBe('TypeError: cannot read the order (after 3 attempts)');
+    });
   });
 
   describe('binding', () => {

@@ -15,7 +15,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload, type AsyncMicroserviceOptions } from '@nestjs/microservices';
 import { IsInt, IsString, Min } from 'class-validator';
 import { throwError, tap } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
@@ -25,6 +25,7 @@ import {
   DeadLetterHeaders,
   DiscardError,
   DomainEvent,
+  EventBus,
   EventBusClient,
   EventBusContext,
   EventBusModule,
@@ -116,6 +117,37 @@ describe('Nest integration (memory transport)', () => {
         () => 'not handled',
       );
       expect(recorder.successes.get('a')).toEqual([1]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('runs as a standalone microservice: createMicroservice takes the server from the container', async () => {
+    const scope = uniqueName('standalone');
+    const topic = `${scope}.orders`;
+    const recorder = new Recorder();
+    @Module({
+      imports: [EventBusModule.forRoot({ transport: 'memory', memory: { broker: scope } })],
+      controllers: [domainController({ [topic]: (e) => recorder.succeeded(e.aggregateId, e.version) })],
+    })
+    class AppModule {}
+    const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(AppModule, {
+      logger: false,
+      inject: [EventBusServer],
+      useFactory: (server: EventBusServer) => ({ strategy: server }),
+    });
+    await app.listen();
+    try {
+      for (const version of [1, 2, 3]) {
+        await app
+          .get(EventBus)
+          .publishDomainEvent(topic, { aggregateId: 'a', type: 'T', version, payload: {} });
+      }
+      await waitFor(
+        () => recorder.successCount === 3,
+        () => `${recorder.successCount} handled`,
+      );
+      expect(recorder.successes.get('a')).toEqual([1, 2, 3]);
     } finally {
       await app.close();
     }
