@@ -1,8 +1,8 @@
 /**
  * Header names the library writes (the `ce_` ones on domain events; a raw message gets only `content-type`),
- * the same on every transport (Kafka, JetStream and memory). Envelope attributes use the CloudEvents 1.0 Kafka binary-mode names (`ce_` + attribute name);
- * they duplicate fields of the JSON body so that tools and brokers can inspect and filter without parsing it.
- * The body stays authoritative (see `envelope-codec.ts`).
+ * the same on every transport (Kafka, JetStream and memory). Envelope attributes use the CloudEvents 1.0 Kafka
+ * binary-mode names (`ce_` + attribute name); they duplicate fields of the JSON body so that tools and brokers
+ * can inspect and filter without parsing it. The body stays authoritative (see `envelope-codec.ts`).
  */
 export const EnvelopeHeaders = {
   /** CloudEvents spec version; always `CLOUDEVENTS_SPEC_VERSION`. */

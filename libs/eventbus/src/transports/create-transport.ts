@@ -47,12 +47,10 @@ export async function loadAdapter<T>(
   try {
     return await load();
   } catch (error) {
-    const missing = ADAPTER_PACKAGES[transport].find((name) => isMissingPackage(error, name));
-    if (missing) {
-      const packages = ADAPTER_PACKAGES[transport];
-      throw new MissingDependencyError(`transport: '${transport}'`, missing, { cause: error }, packages);
-    }
-    throw error;
+    const packages = ADAPTER_PACKAGES[transport];
+    const missing = packages.find((name) => isMissingPackage(error, name));
+    if (!missing) throw error;
+    throw new MissingDependencyError(`transport: '${transport}'`, missing, { cause: error }, packages);
   }
 }
 
