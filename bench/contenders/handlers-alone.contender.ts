@@ -1,9 +1,7 @@
 import { eventBatches } from '../lib/bench-event';
 import { nowMs } from '../lib/clock';
 import type { ContenderFactory } from '../lib/contender';
-
-/** Handlings at once: the library's default `maxConcurrency`, which the I/O scenarios' bound assumes. */
-const CONCURRENCY = 256;
+import { IO_CONCURRENCY } from '../scenarios/scenario';
 
 /**
  * No broker and no consumer: the scenario's events, made in publish order, run through the benchmark handler
@@ -23,7 +21,7 @@ export const createContender: ContenderFactory = (job, handle) => {
           if (done) await done;
         }
       };
-      for (let i = 0; i < CONCURRENCY; i++) void worker();
+      for (let i = 0; i < IO_CONCURRENCY; i++) void worker();
       return Promise.resolve();
     },
     stop() {

@@ -1,9 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { benchEventOf } from '../lib/bench-event';
 import type { ContenderFactory } from '../lib/contender';
-
-/** Handlings at once: the library's default `maxConcurrency`, which the I/O scenarios' bound assumes. */
-const CONCURRENCY = 256;
+import { IO_CONCURRENCY } from '../scenarios/scenario';
 
 /**
  * Plain kafkajs `eachBatch` that starts each message's handler without awaiting it, at most 256 at once, and
@@ -31,7 +29,7 @@ export const createContender: ContenderFactory = (job, handle) => {
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (const message of batch.messages) {
             if (!isRunning() || isStale()) break;
-            while (running >= CONCURRENCY) await new Promise<void>((resolve) => (slotFreed = resolve));
+            while (running >= IO_CONCURRENCY) await new Promise<void>((resolve) => (slotFreed = resolve));
             running++;
             const done = handle(benchEventOf(JSON.parse(message.value!.toString()), job.wire));
             if (done) void done.then(finished, finished);

@@ -31,8 +31,10 @@ export interface BoundTarget {
 
 export type Target = ThroughputTarget | MemoryTarget | BoundTarget;
 
-/** The most the I/O scenarios' handlers allow: 256 at once (the library's `maxConcurrency`) of 5 ms each. */
-export const IO_BOUND_MSGS_PER_SEC = 256 * (1_000 / 5);
+/** Handlings at once that the I/O scenarios' bound assumes: the library's default `maxConcurrency`. */
+export const IO_CONCURRENCY = 256;
+/** The most the I/O scenarios' handlers allow: `IO_CONCURRENCY` at once of 5 ms each. */
+export const IO_BOUND_MSGS_PER_SEC = IO_CONCURRENCY * (1_000 / 5);
 
 /** One benchmark scenario: a data set, a handler and the contenders that consume it side by side. */
 export interface Scenario {
